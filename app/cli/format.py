@@ -1,0 +1,18 @@
+"""Human-readable numbers for CLI output."""
+
+from __future__ import annotations
+
+from runtimes.events import GenerationStats
+
+
+def mib(n_bytes: int | None) -> str:
+    return "n/a" if n_bytes is None else f"{n_bytes / 2**20:.0f} MiB"
+
+
+def stats_line(stats: GenerationStats) -> str:
+    vram = f" | VRAM {mib(stats.vram_bytes)}" if stats.vram_bytes else ""
+    return (
+        f"TTFT {stats.ttft_s * 1000:.0f} ms | prompt {stats.prompt_tps:.1f} t/s ({stats.n_prompt} tok)"
+        f" | gen {stats.gen_tps:.1f} t/s ({stats.n_gen} tok) | peak RSS {mib(stats.peak_rss_bytes)}{vram}"
+        f" | stop: {stats.stop_reason}"
+    )

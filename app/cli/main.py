@@ -1,0 +1,43 @@
+"""The ``workbench`` command: no arguments opens the app, subcommands work headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.cli import bench_cmd, demo_cmd, generate_cmd, inspect_cmd, runtimes_cmd
+from models.errors import WorkbenchError
+
+COMMANDS = (generate_cmd, inspect_cmd, bench_cmd, runtimes_cmd, demo_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="On-device inference workbench. Run without a command to open the app.",
+    )
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            from app.launch import launch_app
+
+            return launch_app()
+        return handler(args)
+    except (WorkbenchError, ValueError, OSError) as exc:
+        print(f"workbench: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("workbench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

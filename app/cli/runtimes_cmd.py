@@ -1,0 +1,50 @@
+"""workbench runtimes: what is registered, available, and on which devices."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from runtimes.registry import all_runtimes
+
+HELP = "list runtimes with their availability, devices and capabilities"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("runtimes", help=HELP, description=HELP)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=run)
+
+
+def describe() -> list[dict]:
+    result = []
+    for runtime in all_runtimes():
+        availability = runtime.availability()
+        devices = runtime.devices() if availability.ok else []
+        result.append(
+            {
+                "name": runtime.name,
+                "available": availability.ok,
+                "reason": availability.reason,
+                "capabilities": sorted(c.value for c in runtime.capabilities),
+                "devices": [
+                    {"id": d.id, "kind": d.kind, "description": d.description, "memory_total": d.memory_total}
+                    for d in devices
+                ],
+            }
+        )
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    runtimes = describe()
+    if args.json:
+        print(json.dumps(runtimes, indent=2))
+        return 0
+    for r in runtimes:
+        state = "available" if r["available"] else "unavailable"
+        print(f"{r['name']}: {state} - {r['reason']}")
+        print(f"  capabilities: {', '.join(r['capabilities'])}")
+        for d in r["devices"]:
+            print(f"  device {d['id']} ({d['kind']}): {d['description']}")
+    return 0

@@ -1,0 +1,138 @@
+"""The one backend interface every runtime implements.
+
+A ``Runtime`` is a stateless description of an inference engine:
+
+* ``name`` and ``capabilities`` (a frozenset of :class:`Capability`);
+* ``availability()`` -> :class:`Availability` (ok, or the reason it is not);
+* ``devices()`` -> list of :class:`Device` (CPU, CUDA:0, Metal, Vulkan0, ANE...);
+* ``load(model, options)`` -> :class:`Session`, hosted in a worker process;
+* ``open_session(model, options)`` -> :class:`Session` in *this* process
+  (the worker calls it; tests and benchmarks may too).
+
+A ``Session`` owns one loaded model. ``run(request, cancel)`` is a generator of
+typed events (:mod:`runtimes.events`) and checks ``cancel`` between units of
+work (tokens, segments, chunks). The request type depends on the capability:
+:class:`TextRequest` for text generation; transcription, tensor inference and
+speech synthesis bring their own request dataclasses. ``close()`` frees
+everything. ``stats`` holds load time and peak memory of the hosting process.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runtimes.events import Event
+
+
+class Capability(str, enum.Enum):
+    TEXT_GENERATION = "text-generation"
+    VISION_INPUT = "vision-input"
+    TRANSCRIPTION = "transcription"
+    TENSOR_INFERENCE = "tensor-inference"
+    SPEECH_SYNTHESIS = "speech-synthesis"
+
+
+@dataclass(frozen=True)
+class Availability:
+    ok: bool
+    reason: str = ""
+
+    @classmethod
+    def yes(cls, note: str = "") -> Availability:
+        return cls(True, note)
+
+    @classmethod
+    def no(cls, reason: str) -> Availability:
+        return cls(False, reason)
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str  # stable identifier, e.g. "cpu", "cuda:0", "vulkan0"
+    kind: str  # "cpu", "cuda", "metal", "vulkan", "ane", ...
+    description: str = ""
+    memory_total: int | None = None  # bytes, when known
+    memory_free: int | None = None
+
+
+class CancelToken:
+    """A flag the caller sets and the session polls between units of work."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass
+class SessionStats:
+    load_seconds: float = 0.0
+    peak_rss_bytes: int = 0
+    vram_bytes: int | None = None
+    pid: int | None = None
+
+
+class Session(abc.ABC):
+    """One loaded model. Not thread-safe: one ``run`` at a time."""
+
+    stats: SessionStats
+    info: dict[str, Any]
+
+    @abc.abstractmethod
+    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+        """Yield events for ``request`` until a Done or Error event."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the model and all memory it holds."""
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class LoadOptions:
+    """Options common to runtimes; runtime-specific ones go in ``extra``."""
+
+    device: str = "cpu"
+    n_threads: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Runtime(abc.ABC):
+    name: str = ""
+    capabilities: frozenset[Capability] = frozenset()
+
+    @abc.abstractmethod
+    def availability(self) -> Availability: ...
+
+    @abc.abstractmethod
+    def devices(self) -> list[Device]: ...
+
+    @abc.abstractmethod
+    def open_session(self, model: Path, options: Any) -> Session:
+        """Load ``model`` in the current process."""
+
+    def validate(self, model: Path, options: Any) -> None:
+        """Raise a ModelError before any worker is started. Default: no check."""
+
+    def load(self, model: Path, options: Any) -> Session:
+        """Load ``model`` in its own worker process."""
+        from runtimes.worker.host import WorkerSession
+
+        self.validate(Path(model), options)
+        return WorkerSession.start(self.name, Path(model), options)

@@ -1,0 +1,29 @@
+"""Errors raised by runtimes and the worker host."""
+
+from __future__ import annotations
+
+from models.errors import WorkbenchError
+
+
+class UnknownRuntime(WorkbenchError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown runtime {name!r}; known runtimes: {', '.join(sorted(known))}")
+
+
+class RuntimeUnavailable(WorkbenchError):
+    pass
+
+
+class LoadFailed(WorkbenchError):
+    """The runtime refused the model (llama.cpp returned an error)."""
+
+
+class WorkerCrashed(WorkbenchError):
+    """The worker process died: crash, abort, out-of-memory kill."""
+
+    def __init__(self, exit_code: int | None, reason: str, log_tail: list[str]) -> None:
+        self.exit_code = exit_code
+        self.reason = reason
+        self.log_tail = log_tail
+        tail = f"; last log: {log_tail[-1]}" if log_tail else ""
+        super().__init__(f"model worker died ({reason}){tail}")

@@ -1,0 +1,38 @@
+"""Load options for the llama.cpp runtime (names follow llama-cli's flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runtimes.base import LoadOptions
+
+# KV-cache types llama.cpp accepts for --cache-type-k/-v, by their CLI names.
+KV_CACHE_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1")
+
+
+@dataclass
+class LlamaLoadOptions(LoadOptions):
+    n_ctx: int = 4096
+    n_threads_batch: int | None = None
+    n_gpu_layers: int = 0
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    flash_attn: bool = False
+    type_k: str = "f16"
+    type_v: str = "f16"
+    use_mmap: bool = True
+    use_mlock: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("type_k", "type_v"):
+            value = getattr(self, name)
+            if value not in KV_CACHE_TYPES:
+                raise ValueError(
+                    f"unknown KV-cache type {value!r} for {name}; choose from {', '.join(KV_CACHE_TYPES)}"
+                )
+        if self.n_ctx < 0:
+            raise ValueError("n_ctx must be >= 0 (0 means the model's training context)")
+        if self.n_threads is not None and self.n_threads < 1:
+            raise ValueError("n_threads must be >= 1")
+        if self.type_v != "f16" and not self.flash_attn and self.type_v not in ("f32", "bf16"):
+            raise ValueError("a quantized V cache needs flash attention (--flash-attn)")

@@ -1,0 +1,45 @@
+"""The llama.cpp runtime (llama-cpp-python), registered as "llama.cpp"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from models.gguf_validate import validate_gguf
+from runtimes.base import Availability, Capability, Device, Runtime, Session
+from runtimes.llama_cpp.options import LlamaLoadOptions
+from runtimes.registry import register_runtime
+
+
+@register_runtime
+class LlamaCppRuntime(Runtime):
+    name = "llama.cpp"
+    capabilities = frozenset({Capability.TEXT_GENERATION})
+
+    def availability(self) -> Availability:
+        try:
+            from runtimes.llama_cpp.backends import build_info
+
+            info = build_info()
+        except (ImportError, OSError) as exc:
+            return Availability.no(f"llama-cpp-python is not usable: {exc}")
+        return Availability.yes(f"llama-cpp-python {info.version}, backends: {', '.join(info.backends)}")
+
+    def devices(self) -> list[Device]:
+        from runtimes.llama_cpp.backends import list_devices
+
+        return list_devices()
+
+    def validate(self, model: Path, options: Any) -> None:
+        validate_gguf(model)
+        if not isinstance(options, LlamaLoadOptions):
+            raise TypeError("the llama.cpp runtime takes LlamaLoadOptions")
+
+    def open_session(self, model: Path, options: Any) -> Session:
+        from runtimes.llama_cpp.session import LlamaSession
+        from runtimes.worker import child
+
+        model = Path(model)
+        self.validate(model, options)
+        # In a worker all output goes to its log file, so let llama.cpp talk.
+        return LlamaSession(model, options, verbose=child.IN_WORKER)

@@ -1,0 +1,86 @@
+"""A llama.cpp model loaded in the current process."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.errors import LoadFailed
+from runtimes.events import Event
+from runtimes.llama_cpp.bench import BenchRequest, run_bench
+from runtimes.llama_cpp.generation import generate
+from runtimes.llama_cpp.options import LlamaLoadOptions
+from runtimes.memory import own_peak_rss, process_vram
+from runtimes.requests import TextRequest
+
+
+def default_threads() -> int:
+    """Physical cores, as llama.cpp's own default (cpu_get_num_math) uses."""
+    import psutil
+
+    return psutil.cpu_count(logical=False) or os.cpu_count() or 1
+
+
+def _ggml_type(name: str) -> int:
+    import llama_cpp
+
+    return getattr(llama_cpp, f"GGML_TYPE_{name.upper()}")
+
+
+class LlamaSession(Session):
+    def __init__(self, model: Path, options: LlamaLoadOptions, verbose: bool) -> None:
+        from llama_cpp import Llama
+
+        self.model = model
+        self.options = options
+        self.n_threads = options.n_threads or default_threads()
+        t0 = time.perf_counter()
+        try:
+            self.llm = Llama(
+                str(model),
+                n_ctx=options.n_ctx,
+                n_batch=options.n_batch,
+                n_ubatch=options.n_ubatch,
+                n_threads=self.n_threads,
+                n_threads_batch=options.n_threads_batch or self.n_threads,
+                n_gpu_layers=options.n_gpu_layers,
+                flash_attn=options.flash_attn,
+                type_k=_ggml_type(options.type_k),
+                type_v=_ggml_type(options.type_v),
+                use_mmap=options.use_mmap,
+                use_mlock=options.use_mlock,
+                verbose=verbose,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise LoadFailed(f"llama.cpp could not load {model.name}: {exc}") from exc
+        self.stats = SessionStats(
+            load_seconds=time.perf_counter() - t0,
+            peak_rss_bytes=own_peak_rss(),
+            vram_bytes=process_vram(),
+            pid=os.getpid(),
+        )
+        self.info: dict[str, Any] = {
+            "model": str(model),
+            "description": self.llm._model.desc(),
+            "n_ctx": self.llm.n_ctx(),
+            "n_ctx_train": self.llm._model.n_ctx_train(),
+            "n_threads": self.n_threads,
+            "n_gpu_layers": options.n_gpu_layers,
+            "has_chat_template": bool(self.llm.metadata.get("tokenizer.chat_template")),
+        }
+
+    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+        if isinstance(request, TextRequest):
+            return generate(self.llm, request, cancel)
+        if isinstance(request, BenchRequest):
+            return run_bench(self.llm, self.model, self.options, self.n_threads, request, cancel)
+        raise TypeError(f"the llama.cpp runtime cannot run {type(request).__name__}")
+
+    def close(self) -> None:
+        llm, self.llm = getattr(self, "llm", None), None
+        if llm is not None:
+            llm.close()

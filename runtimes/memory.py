@@ -1,0 +1,53 @@
+"""Memory of a process as the OS sees it: RSS via psutil, VRAM via NVML."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import psutil
+
+
+def process_rss(pid: int | None = None) -> int:
+    try:
+        return psutil.Process(pid or os.getpid()).memory_info().rss
+    except psutil.Error:
+        return 0
+
+
+def own_peak_rss() -> int:
+    """Peak resident set size of this process, in bytes."""
+    if sys.platform == "win32":
+        return psutil.Process().memory_info().peak_wset
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def process_vram(pid: int | None = None) -> int | None:
+    """VRAM used by ``pid`` on all NVIDIA GPUs, or None without NVML/GPU."""
+    try:
+        import pynvml
+    except ImportError:
+        return None
+    pid = pid or os.getpid()
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError:
+        return None
+    try:
+        total = 0
+        found = False
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            for proc in pynvml.nvmlDeviceGetComputeRunningProcesses(handle):
+                if proc.pid == pid and proc.usedGpuMemory is not None:
+                    total += proc.usedGpuMemory
+                    found = True
+        return total if found else None
+    except pynvml.NVMLError:
+        return None
+    finally:
+        pynvml.nvmlShutdown()

@@ -1,0 +1,45 @@
+"""Runtime registry. Runtimes register with ``@register_runtime``; the UI and
+the CLI list runtimes only through ``all_runtimes()`` / ``get_runtime()``."""
+
+from __future__ import annotations
+
+import importlib
+
+from runtimes.base import Runtime
+from runtimes.errors import UnknownRuntime
+
+_RUNTIMES: dict[str, Runtime] = {}
+
+# Modules imported on first lookup; each registers its runtime at import.
+# They must import cheaply: heavy engines are imported lazily inside them.
+BUILTIN_MODULES = ("runtimes.llama_cpp.runtime",)
+_builtins_loaded = False
+
+
+def register_runtime(cls: type[Runtime]) -> type[Runtime]:
+    instance = cls()
+    if not instance.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    _RUNTIMES[instance.name] = instance
+    return cls
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+
+
+def all_runtimes() -> list[Runtime]:
+    _load_builtins()
+    return list(_RUNTIMES.values())
+
+
+def get_runtime(name: str) -> Runtime:
+    _load_builtins()
+    try:
+        return _RUNTIMES[name]
+    except KeyError:
+        raise UnknownRuntime(name, list(_RUNTIMES)) from None

@@ -1,0 +1,82 @@
+"""Child side of a model worker: load one model, serve run requests.
+
+Everything llama.cpp (or any native engine) prints goes to a log file whose
+tail the parent attaches to errors, because a crash leaves nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from runtimes.base import CancelToken
+from runtimes.events import Error
+
+
+IN_WORKER = False  # set in the child so runtimes may log freely to its log file
+
+
+class SharedState(NamedTuple):
+    cancel: Any  # RawValue('b'): 1 once the parent asks to cancel
+    units: Any  # RawValue('q'): events produced so far in the current run
+
+
+class SharedCancelToken(CancelToken):
+    def __init__(self, flag: Any) -> None:
+        self._flag = flag
+
+    def cancel(self) -> None:
+        self._flag.value = 1
+
+    @property
+    def cancelled(self) -> bool:
+        return bool(self._flag.value)
+
+
+def _redirect_output(log_path: str) -> None:
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+
+
+def _describe(exc: BaseException, log_path: str) -> str:
+    from runtimes.worker.exit_reason import read_log_tail
+
+    message = str(exc) or type(exc).__name__
+    tail = [line for line in read_log_tail(Path(log_path)) if "error" in line.lower()]
+    return f"{message} ({tail[-1].strip()})" if tail else message
+
+
+def main(conn: Any, runtime_name: str, model: str, options: Any, shared: SharedState, log_path: str) -> None:
+    global IN_WORKER
+    IN_WORKER = True
+    _redirect_output(log_path)
+    from runtimes.registry import get_runtime
+
+    try:
+        session = get_runtime(runtime_name).open_session(Path(model), options)
+    except Exception as exc:  # report any load failure; the parent raises it
+        conn.send(("load_error", _describe(exc, log_path)))
+        return
+    conn.send(("loaded", session.info, session.stats))
+    token = SharedCancelToken(shared.cancel)
+    while True:
+        try:
+            kind, *payload = conn.recv()
+        except (EOFError, OSError):
+            break  # parent went away
+        if kind == "close":
+            break
+        shared.units.value = 0
+        try:
+            for event in session.run(payload[0], token):
+                shared.units.value += 1
+                conn.send(("event", event))
+        except Exception as exc:  # the session stays usable; report and go on
+            conn.send(("event", Error(_describe(exc, log_path), type(exc).__name__)))
+    session.close()

@@ -1,0 +1,181 @@
+"""Parent side of a model worker: a Session that proxies to a child process.
+
+The child (``runtimes.worker.child``) loads the model through the runtime's
+``open_session`` and streams events back over a pipe. Cancel is a byte in
+shared memory that the child polls between tokens, so it takes effect within
+one token without a pipe round-trip. If the child dies, ``run`` raises
+``WorkerCrashed`` with the exit reason and the last lines the child logged.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.errors import LoadFailed, WorkerCrashed
+from runtimes.events import Done, Error, Event
+from runtimes.worker import child
+from runtimes.worker.exit_reason import describe_exit, read_log_tail
+
+_POLL_S = 0.05
+
+
+class LoadCancelled(LoadFailed):
+    def __init__(self) -> None:
+        super().__init__("loading was cancelled")
+
+
+class WorkerSession(Session):
+    def __init__(self, process: Any, conn: Any, shared: child.SharedState, log_path: Path) -> None:
+        self._process = process
+        self._conn = conn
+        self._shared = shared
+        self.log_path = log_path
+        self.stats = SessionStats(pid=process.pid)
+        self.info: dict[str, Any] = {}
+        self.units_at_cancel: int | None = None
+        self._closed = False
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @classmethod
+    def start(
+        cls,
+        runtime_name: str,
+        model: Path,
+        options: Any,
+        cancel: CancelToken | None = None,
+    ) -> WorkerSession:
+        ctx = mp.get_context("spawn")
+        parent_conn, child_conn = ctx.Pipe()
+        shared = child.SharedState(ctx.RawValue("b", 0), ctx.RawValue("q", 0))
+        fd, log_name = tempfile.mkstemp(prefix="workbench-worker-", suffix=".log")
+        os.close(fd)
+        process = ctx.Process(
+            target=child.main,
+            args=(child_conn, runtime_name, str(model), options, shared, log_name),
+            name=f"workbench-{runtime_name}-{Path(model).name}",
+            daemon=True,
+        )
+        t0 = time.perf_counter()
+        process.start()
+        child_conn.close()
+        session = cls(process, parent_conn, shared, Path(log_name))
+        try:
+            session._await_load(cancel)
+        except BaseException:
+            session._kill()
+            raise
+        session.stats.load_seconds = time.perf_counter() - t0
+        return session
+
+    def _await_load(self, cancel: CancelToken | None) -> None:
+        while True:
+            if cancel is not None and cancel.cancelled:
+                raise LoadCancelled()
+            message = self._receive()
+            if message is None:
+                continue
+            kind, *payload = message
+            if kind == "loaded":
+                self.info, child_stats = payload
+                self.stats.peak_rss_bytes = child_stats.peak_rss_bytes
+                self.stats.vram_bytes = child_stats.vram_bytes
+                return
+            if kind == "load_error":
+                raise LoadFailed(payload[0])
+
+    def _receive(self) -> tuple | None:
+        """One message, None on timeout; raises WorkerCrashed if the child died."""
+        try:
+            if self._conn.poll(_POLL_S):
+                return self._conn.recv()
+        except (EOFError, OSError):
+            pass
+        else:
+            if self._process.is_alive():
+                return None
+        self._process.join(timeout=2.0)
+        raise WorkerCrashed(
+            self._process.exitcode,
+            describe_exit(self._process.exitcode),
+            read_log_tail(self.log_path),
+        )
+
+    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+        if self._closed:
+            raise LoadFailed("session is closed")
+        self._shared.cancel.value = 0
+        self.units_at_cancel = None
+        self._conn.send(("run", request))
+        finished = False
+        try:
+            while True:
+                if cancel is not None and cancel.cancelled and not self._shared.cancel.value:
+                    self._request_cancel()
+                message = self._receive()
+                if message is None:
+                    continue
+                event = message[1]
+                if isinstance(event, Done):
+                    self.stats.peak_rss_bytes = max(
+                        self.stats.peak_rss_bytes, event.stats.peak_rss_bytes
+                    )
+                finished = isinstance(event, (Done, Error))
+                yield event
+                if finished:
+                    return
+        finally:
+            if not finished and self._process.is_alive():
+                self._drain_after_early_exit()
+
+    def _request_cancel(self) -> None:
+        self.units_at_cancel = self._shared.units.value
+        self._shared.cancel.value = 1
+
+    def _drain_after_early_exit(self) -> None:
+        """The consumer stopped iterating: cancel and eat events until Done."""
+        self._request_cancel()
+        try:
+            while True:
+                message = self._receive()
+                if message is not None and isinstance(message[1], (Done, Error)):
+                    return
+        except WorkerCrashed:
+            return
+
+    def memory(self) -> tuple[int, int | None]:
+        """Current (RSS bytes, VRAM bytes or None) of the worker process."""
+        from runtimes.memory import process_rss, process_vram
+
+        return process_rss(self.pid), process_vram(self.pid)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._process.is_alive():
+                self._conn.send(("close",))
+                self._process.join(timeout=5.0)
+        except (OSError, EOFError, BrokenPipeError):
+            pass
+        self._kill()
+
+    def _kill(self) -> None:
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=5.0)
+        self._conn.close()
+        try:
+            self.log_path.unlink()
+        except OSError:
+            pass

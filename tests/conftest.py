@@ -1,0 +1,30 @@
+"""Shared fixtures: demo models are built once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def demo_ladder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """quant name -> path, for F32 and the whole K-quant ladder (tiny spec)."""
+    from models.demo_factory import build_demo_models
+
+    out = tmp_path_factory.mktemp("demo-models")
+    return {m.quant: m.path for m in build_demo_models(out, spec="tiny", seed=0)}
+
+
+@pytest.fixture(scope="session")
+def demo_model(demo_ladder: dict[str, Path]) -> Path:
+    return demo_ladder["Q4_K_M"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the user's real data folder."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "workbench-home"))
