@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import user_config_path, user_data_path
 
 APP_NAME = "workbench"
 
@@ -22,3 +22,12 @@ def models_dir() -> Path:
 
 def demo_models_dir() -> Path:
     return data_dir() / "demo-models"
+
+
+def config_dir() -> Path:
+    override = os.environ.get("WORKBENCH_HOME")
+    return Path(override) / "config" if override else user_config_path(APP_NAME, appauthor=False)
+
+
+def conversations_db() -> Path:
+    return data_dir() / "conversations.sqlite3"

@@ -5,7 +5,7 @@ A ``Runtime`` is a stateless description of an inference engine:
 * ``name`` and ``capabilities`` (a frozenset of :class:`Capability`);
 * ``availability()`` -> :class:`Availability` (ok, or the reason it is not);
 * ``devices()`` -> list of :class:`Device` (CPU, CUDA:0, Metal, Vulkan0, ANE...);
-* ``load(model, options)`` -> :class:`Session`, hosted in a worker process;
+* ``load(model, options, cancel)`` -> :class:`Session`, hosted in a worker process;
 * ``open_session(model, options)`` -> :class:`Session` in *this* process
   (the worker calls it; tests and benchmarks may too).
 
@@ -130,9 +130,9 @@ class Runtime(abc.ABC):
     def validate(self, model: Path, options: Any) -> None:
         """Raise a ModelError before any worker is started. Default: no check."""
 
-    def load(self, model: Path, options: Any) -> Session:
-        """Load ``model`` in its own worker process."""
+    def load(self, model: Path, options: Any, cancel: CancelToken | None = None) -> Session:
+        """Load ``model`` in its own worker process; ``cancel`` aborts loading."""
         from runtimes.worker.host import WorkerSession
 
         self.validate(Path(model), options)
-        return WorkerSession.start(self.name, Path(model), options)
+        return WorkerSession.start(self.name, Path(model), options, cancel)

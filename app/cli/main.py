@@ -1,4 +1,4 @@
-"""The ``workbench`` command: no arguments opens the app, subcommands work headless."""
+"""Headless ``workbench`` subcommands (``ui.entry`` opens the app when none is given)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            from app.launch import launch_app
-
-            return launch_app()
+            build_parser().print_help()
+            return 0
         return handler(args)
     except (WorkbenchError, ValueError, OSError) as exc:
         print(f"workbench: error: {exc}", file=sys.stderr)

@@ -14,7 +14,6 @@ from typing import Any, NamedTuple
 from runtimes.base import CancelToken
 from runtimes.events import Error
 
-
 IN_WORKER = False  # set in the child so runtimes may log freely to its log file
 
 

@@ -1,0 +1,50 @@
+"""State and signals shared by the window's pages.
+
+Pages talk to each other only through this object: the chat page announces
+a loaded model or a streamed token, the monitor page and status bar listen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from app.metrics_sampler import MetricsSampler, TokenMeter
+from app.model_host import LoadedModel, ModelHost
+from app.settings import Settings, load_settings, save_settings
+
+
+class AppContext(QObject):
+    model_loaded = Signal(object)  # LoadedModel
+    model_unloaded = Signal()
+    model_failed = Signal(str)  # readable message
+    generation_started = Signal()
+    token_streamed = Signal(int)  # tokens in this event (usually 1)
+    generation_finished = Signal(object)  # GenerationStats or None
+    open_model_requested = Signal(str)  # a path, e.g. from drag and drop
+    settings_changed = Signal()
+    metrics_sampled = Signal(object)  # MetricsSample, emitted from the sampler thread
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or load_settings()
+        self.models = ModelHost()
+        self.token_meter = TokenMeter()
+        self.token_streamed.connect(self.token_meter.add)
+        self.sampler = MetricsSampler(self.metrics_sampled.emit, self._worker_pid, self.token_meter)
+        self.sampler.start()
+
+    def _worker_pid(self) -> int | None:
+        loaded = self.models.current
+        return loaded.pid if loaded else None
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self.models.current
+
+    def save_settings(self) -> None:
+        save_settings(self.settings)
+        self.settings_changed.emit()
+
+    def shutdown(self) -> None:
+        self.sampler.stop()
+        self.models.unload()
