@@ -124,15 +124,13 @@ class WorkerSession(Session):
                 message = self._receive()
                 if message is None:
                     continue
-                event = message[1]
-                if isinstance(event, Done):
-                    self.stats.peak_rss_bytes = max(
-                        self.stats.peak_rss_bytes, event.stats.peak_rss_bytes
-                    )
-                finished = isinstance(event, (Done, Error))
-                yield event
-                if finished:
-                    return
+                for event in message[1]:
+                    if isinstance(event, Done):
+                        self.stats.peak_rss_bytes = max(self.stats.peak_rss_bytes, event.stats.peak_rss_bytes)
+                    finished = isinstance(event, (Done, Error))
+                    yield event
+                    if finished:
+                        return
         finally:
             if not finished and self._process.is_alive():
                 self._drain_after_early_exit()
@@ -147,7 +145,7 @@ class WorkerSession(Session):
         try:
             while True:
                 message = self._receive()
-                if message is not None and isinstance(message[1], (Done, Error)):
+                if message is not None and isinstance(message[1][-1], (Done, Error)):
                     return
         except WorkerCrashed:
             return
