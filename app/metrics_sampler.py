@@ -7,6 +7,7 @@ worker's RSS, system RAM and the worker's VRAM.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 import psutil
 
 from runtimes.memory import process_rss, process_vram
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ class MetricsSampler:
         return MetricsSample(
             t=time.monotonic() - self._t0,
             tokens_per_s=self.meter.rate(),
-            worker_rss=process_rss(pid) if pid else None,
+            # process_rss answers 0 for a process that has gone: that is "unknown", not 0 bytes.
+            worker_rss=(process_rss(pid) or None) if pid else None,
             system_used=memory.total - memory.available,
             system_available=memory.available,
             vram=process_vram(pid) if pid else None,
@@ -79,12 +83,20 @@ class MetricsSampler:
 
     def start(self) -> None:
         if self._thread is None:
+            self._stop.clear()  # so a stopped sampler can be started again
             self._thread = threading.Thread(target=self._loop, name="metrics-sampler", daemon=True)
             self._thread.start()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self._on_sample(self.sample())
+        # A fixed cadence: sleeping a full interval after each (possibly slow,
+        # e.g. NVML) sample would let the rate drift below the promised one.
+        next_at = time.monotonic() + self.interval_s
+        while not self._stop.wait(max(0.0, next_at - time.monotonic())):
+            try:
+                self._on_sample(self.sample())
+            except Exception:  # one bad sample must not end live metrics for the session
+                log.exception("metrics sample failed")
+            next_at = max(next_at + self.interval_s, time.monotonic())  # after a stall, don't burst
 
     def stop(self) -> None:
         self._stop.set()

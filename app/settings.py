@@ -2,8 +2,10 @@
 
 Each schema change bumps ``SCHEMA_VERSION`` and adds a step to ``_MIGRATIONS``
 so older files upgrade in place. Environment variables ``WORKBENCH_<FIELD>``
-override a stored value (e.g. ``WORKBENCH_THEME=dark``). Workbench collects no telemetry: there is no
-setting for it because nothing is ever sent.
+override a stored value for this run only (e.g. ``WORKBENCH_THEME=dark``):
+saving writes the stored value back, unless the user changed that setting.
+Workbench collects no telemetry: there is no setting for it because nothing
+is ever sent.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +22,20 @@ from app.paths import config_dir, models_dir
 SCHEMA_VERSION = 2
 THEMES = ("system", "light", "dark")
 MAX_RECENT = 10
+# Smallest accepted value of each integer setting (0 = auto, -1 = all layers).
+_INT_MINIMUM = {"n_ctx": 0, "n_gpu_layers": -1, "n_threads": 0}
 
 
 @dataclass
 class Settings:
     models_dir: str = ""
     theme: str = "system"
-    n_ctx: int = 4096
-    n_gpu_layers: int = 0
+    n_ctx: int = 4096  # 0 = the model's training context
+    n_gpu_layers: int = 0  # 0 = CPU only, -1 = all layers
     n_threads: int = 0  # 0 = physical cores
     recent_models: list[str] = field(default_factory=list)
+    # Fields the environment replaced: name -> (stored value, override value).
+    env_overrides: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.models_dir:
@@ -41,6 +47,9 @@ class Settings:
         path = str(path)
         self.recent_models = [path] + [p for p in self.recent_models if p != path]
         del self.recent_models[MAX_RECENT:]
+
+
+STORED_FIELDS = tuple(f.name for f in fields(Settings) if f.name != "env_overrides")
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -58,7 +67,10 @@ def settings_path() -> Path:
     return config_dir() / "settings.json"
 
 
-def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+def _migrate(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError("settings file does not hold a JSON object")
+    data = dict(data)
     version = int(data.pop("version", 1))
     while version < SCHEMA_VERSION:
         data = _MIGRATIONS[version](data)
@@ -66,15 +78,51 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _coerce(name: str, value: Any) -> Any:
+    """Return ``value`` as a valid ``name`` setting, or raise ValueError."""
+    if name in _INT_MINIMUM:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(name)
+        number = int(value)
+        if number < _INT_MINIMUM[name]:
+            raise ValueError(name)
+        return number
+    if name == "theme":
+        if value not in THEMES:
+            raise ValueError(name)
+        return value
+    if name == "recent_models":
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            raise ValueError(name)
+        return value[:MAX_RECENT]
+    if not isinstance(value, str):
+        raise ValueError(name)
+    return value
+
+
+def _from_dict(data: dict[str, Any]) -> Settings:
+    """A bad value drops only its own field back to the default."""
+    valid = {}
+    for name in STORED_FIELDS:
+        if name in data:
+            try:
+                valid[name] = _coerce(name, data[name])
+            except ValueError:
+                continue
+    return Settings(**valid)
+
+
 def _apply_env(settings: Settings) -> Settings:
-    for f in fields(Settings):
-        value = os.environ.get(f"WORKBENCH_{f.name.upper()}")
-        if value is None or f.name == "recent_models":
+    for name in STORED_FIELDS:
+        value = os.environ.get(f"WORKBENCH_{name.upper()}")
+        if value is None or name == "recent_models":
             continue
         try:
-            setattr(settings, f.name, int(value) if f.type == "int" else value)
+            override = _coerce(name, value)
         except ValueError:
             continue  # a malformed override is ignored, not fatal
+        settings.env_overrides[name] = (getattr(settings, name), override)
+        setattr(settings, name, override)
     settings.__post_init__()
     return settings
 
@@ -86,12 +134,17 @@ def load_settings(path: Path | None = None) -> Settings:
         data = _migrate(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         data = {}
-    known = {f.name for f in fields(Settings)}
-    try:
-        settings = Settings(**{k: v for k, v in data.items() if k in known})
-    except TypeError:
-        settings = Settings()
-    return _apply_env(settings)
+    return _apply_env(_from_dict(data))
+
+
+def to_json(settings: Settings) -> dict[str, Any]:
+    """What is written to disk: environment overrides are not persisted."""
+    data: dict[str, Any] = {"version": SCHEMA_VERSION}
+    for name in STORED_FIELDS:
+        value = getattr(settings, name)
+        stored, override = settings.env_overrides.get(name, (None, None))
+        data[name] = stored if name in settings.env_overrides and value == override else value
+    return data
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
@@ -99,5 +152,5 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": SCHEMA_VERSION, **asdict(settings)}, indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(to_json(settings), indent=2), encoding="utf-8")
     os.replace(tmp, path)

@@ -26,20 +26,36 @@ def own_peak_rss() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-def process_vram(pid: int | None = None) -> int | None:
-    """VRAM used by ``pid`` on all NVIDIA GPUs, or None without NVML/GPU."""
+_nvml_state: dict[str, bool] = {}
+
+
+def _nvml():
+    """pynvml, initialised once per process; None without NVML or a GPU."""
     try:
         import pynvml
     except ImportError:
         return None
+    if "ok" not in _nvml_state:
+        try:
+            pynvml.nvmlInit()
+            _nvml_state["ok"] = True
+        except pynvml.NVMLError:
+            _nvml_state["ok"] = False
+    return pynvml if _nvml_state["ok"] else None
+
+
+def process_vram(pid: int | None = None) -> int | None:
+    """VRAM used by ``pid`` on all NVIDIA GPUs, or None without NVML/GPU.
+
+    NVML matches by PID, so inside a container with its own PID namespace the
+    figure may be missing.
+    """
+    pynvml = _nvml()
+    if pynvml is None:
+        return None
     pid = pid or os.getpid()
     try:
-        pynvml.nvmlInit()
-    except pynvml.NVMLError:
-        return None
-    try:
-        total = 0
-        found = False
+        total, found = 0, False
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             for proc in pynvml.nvmlDeviceGetComputeRunningProcesses(handle):
@@ -49,5 +65,3 @@ def process_vram(pid: int | None = None) -> int | None:
         return total if found else None
     except pynvml.NVMLError:
         return None
-    finally:
-        pynvml.nvmlShutdown()

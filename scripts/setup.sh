@@ -8,9 +8,18 @@ MODE="${1:-app}"
 PYTHON="${PYTHON:-python3}"
 VENV=".venv"
 
-SYSTEM_PACKAGES=(python3-venv python3-dev build-essential)
+SYSTEM_PACKAGES=(
+    python3-venv python3-dev build-essential
+    # Qt (PySide6 wheel): the shared libraries its Core/Gui/Widgets/DBus libs and the
+    # xcb + offscreen platform plugins link against (ldd), beyond Debian's base system.
+    libegl1 libgl1 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 libxkbcommon0
+    libx11-6 libx11-xcb1 libxcb1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-glx0 libxcb-icccm4
+    libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0 libxcb-render-util0
+    libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1
+    fonts-dejavu-core # without any font Qt draws no text
+)
 # Test-only system packages are added here as features need them.
-TEST_SYSTEM_PACKAGES=()
+TEST_SYSTEM_PACKAGES=(xvfb) # tests/ui/test_screenshots.py runs the window on a virtual X server
 
 missing_packages() {
     local wanted=("$@") missing=()

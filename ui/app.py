@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.context import AppContext
@@ -19,10 +22,22 @@ def create_window(ctx: AppContext | None = None) -> MainWindow:
     return MainWindow(ctx)
 
 
+def _report_first_window_and_quit(app: QApplication) -> None:
+    """Startup probe for benchmarks/cold_start.py: time from process start to
+    the first shown, painted window."""
+    import psutil
+
+    elapsed = time.time() - psutil.Process().create_time()
+    print(f"first-window-s {elapsed:.3f}", flush=True)
+    app.quit()
+
+
 def run_app(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("Workbench")
     app.setWindowIcon(icon("app"))
     window = create_window()
     window.show()
+    if os.environ.get("WORKBENCH_STARTUP_PROBE"):
+        QTimer.singleShot(0, lambda: _report_first_window_and_quit(app))
     return app.exec()

@@ -6,6 +6,9 @@ a loaded model or a streamed token, the monitor page and status bar listen.
 
 from __future__ import annotations
 
+import copy
+from concurrent.futures import ThreadPoolExecutor
+
 from PySide6.QtCore import QObject, Signal
 
 from app.metrics_sampler import MetricsSampler, TokenMeter
@@ -32,6 +35,8 @@ class AppContext(QObject):
         self.token_streamed.connect(self.token_meter.add)
         self.sampler = MetricsSampler(self.metrics_sampled.emit, self._worker_pid, self.token_meter)
         self.sampler.start()
+        # One writer thread: saves stay ordered and the GUI thread never does file I/O.
+        self._settings_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings-writer")
 
     def _worker_pid(self) -> int | None:
         loaded = self.models.current
@@ -42,9 +47,21 @@ class AppContext(QObject):
         return self.models.current
 
     def save_settings(self) -> None:
-        save_settings(self.settings)
+        snapshot = copy.deepcopy(self.settings)
+        try:
+            self._settings_writer.submit(save_settings, snapshot)
+        except RuntimeError:  # after shutdown (window closing): write directly
+            save_settings(snapshot)
         self.settings_changed.emit()
 
+    def flush_settings(self) -> None:
+        """Block until queued settings writes are on disk (tests, shutdown)."""
+        try:
+            self._settings_writer.submit(lambda: None).result(timeout=10)
+        except RuntimeError:
+            pass  # already shut down, so already flushed
+
     def shutdown(self) -> None:
+        self._settings_writer.shutdown(wait=True)  # pending saves reach the disk
         self.sampler.stop()
         self.models.unload()
