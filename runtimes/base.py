@@ -30,7 +30,7 @@ from typing import Any
 from runtimes.events import Event
 
 
-class Capability(str, enum.Enum):
+class Capability(enum.StrEnum):
     TEXT_GENERATION = "text-generation"
     VISION_INPUT = "vision-input"
     TRANSCRIPTION = "transcription"
@@ -127,8 +127,8 @@ class Runtime(abc.ABC):
     def open_session(self, model: Path, options: Any) -> Session:
         """Load ``model`` in the current process."""
 
-    def validate(self, model: Path, options: Any) -> None:
-        """Raise a ModelError before any worker is started. Default: no check."""
+    def validate(self, model: Path, options: Any) -> None:  # noqa: B027 (optional hook)
+        """Raise a WorkbenchError before any worker is started. Default: no check."""
 
     def load(self, model: Path, options: Any, cancel: CancelToken | None = None) -> Session:
         """Load ``model`` in its own worker process; ``cancel`` aborts loading."""

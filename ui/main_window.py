@@ -103,5 +103,10 @@ class MainWindow(QMainWindow):
             self.ctx.open_model_requested.emit(str(Path(path)))
 
     def closeEvent(self, event) -> None:
+        # Pages stop their work first (a streaming reply) so the model's
+        # worker is not closed under them.
+        for page in self.pages.values():
+            if hasattr(page, "shutdown"):
+                page.shutdown()
         self.ctx.shutdown()
         super().closeEvent(event)

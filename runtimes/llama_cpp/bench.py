@@ -13,7 +13,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +145,7 @@ def _record(
         "n_prompt": n_prompt,
         "n_gen": n_gen,
         "n_depth": 0,
-        "test_time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "test_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "avg_ns": int(statistics.fmean(samples)),
         "stddev_ns": int(statistics.stdev(samples)) if len(samples) > 1 else 0,
         "avg_ts": statistics.fmean(ts),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from models.gguf_validate import validate_gguf
 from runtimes.base import Availability, Capability, Device, Runtime, Session
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.registry import register_runtime
@@ -31,6 +30,8 @@ class LlamaCppRuntime(Runtime):
         return list_devices()
 
     def validate(self, model: Path, options: Any) -> None:
+        from models.gguf_validate import validate_gguf  # lazy: gguf+numpy cost ~0.2 s at startup
+
         validate_gguf(model)
         if not isinstance(options, LlamaLoadOptions):
             raise TypeError("the llama.cpp runtime takes LlamaLoadOptions")

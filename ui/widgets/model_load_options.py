@@ -1,0 +1,104 @@
+"""Runtime, device and load options (context, GPU layers, threads) for the
+next model load. Defaults come from Settings; changes here apply to this
+load only (the Settings page owns the defaults)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QWidget
+
+from app.settings import Settings
+from runtimes.base import Device, LoadOptions
+from runtimes.llama_cpp.options import LlamaLoadOptions
+from ui.widgets.model_discovery import RuntimeChoice
+
+
+def load_options_for(runtime: str, device: str, n_ctx: int, n_gpu_layers: int, n_threads: int) -> Any:
+    """The options object ``runtime`` expects. ``n_threads`` 0 = the runtime's default."""
+    threads = n_threads or None
+    if runtime == "llama.cpp":
+        return LlamaLoadOptions(device=device, n_threads=threads, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers)
+    return LoadOptions(device=device, n_threads=threads, extra={"n_ctx": n_ctx, "n_gpu_layers": n_gpu_layers})
+
+
+class ModelLoadOptionsForm(QWidget):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self._choices: list[RuntimeChoice] = []
+        self.runtime_combo = QComboBox()
+        self.runtime_combo.setPlaceholderText("Detecting runtimes…")
+        self.device_combo = QComboBox()
+        self.ctx_spin = QSpinBox(minimum=0, maximum=1 << 20, singleStep=256)
+        self.ctx_spin.setSpecialValueText("model's own")
+        self.ctx_spin.setSuffix(" tokens")
+        self.ctx_spin.setToolTip("Context window in tokens (-c); 0 uses the model's training context")
+        self.gpu_layers_spin = QSpinBox(minimum=-1, maximum=999)
+        self.gpu_layers_spin.setSpecialValueText("all")
+        self.gpu_layers_spin.setToolTip("Layers to offload to the GPU (-ngl); -1 offloads all of them")
+        self.threads_spin = QSpinBox(minimum=0, maximum=512)
+        self.threads_spin.setSpecialValueText("auto")
+        self.threads_spin.setToolTip("CPU threads (-t); auto uses the physical cores")
+        self.set_defaults(settings)
+
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Runtime", self.runtime_combo)
+        form.addRow("Device", self.device_combo)
+        form.addRow("Context", self.ctx_spin)
+        form.addRow("GPU layers", self.gpu_layers_spin)
+        form.addRow("Threads", self.threads_spin)
+        self.runtime_combo.currentIndexChanged.connect(self._fill_devices)
+        self.device_combo.currentIndexChanged.connect(self._update_gpu_layers)
+
+    def set_defaults(self, settings: Settings) -> None:
+        self.ctx_spin.setValue(settings.n_ctx)
+        self.gpu_layers_spin.setValue(settings.n_gpu_layers)
+        self.threads_spin.setValue(settings.n_threads)
+
+    def set_runtimes(self, choices: list[RuntimeChoice]) -> None:
+        self._choices = list(choices)
+        self.runtime_combo.clear()
+        self.runtime_combo.setPlaceholderText("No usable runtime")
+        for choice in self._choices:
+            self.runtime_combo.addItem(choice.name)
+        if self._choices:
+            self.runtime_combo.setCurrentIndex(0)
+
+    def runtime_name(self) -> str | None:
+        index = self.runtime_combo.currentIndex()
+        return self._choices[index].name if 0 <= index < len(self._choices) else None
+
+    def device(self) -> Device | None:
+        return self.device_combo.currentData()
+
+    def options(self) -> Any:
+        """Options for the chosen runtime and device; ``None`` before runtimes are known."""
+        runtime, device = self.runtime_name(), self.device()
+        if runtime is None or device is None:
+            return None
+        # A CPU device offloads nothing, whatever the spin box says.
+        gpu_layers = 0 if device.kind == "cpu" else self.gpu_layers_spin.value()
+        return load_options_for(runtime, device.id, self.ctx_spin.value(), gpu_layers, self.threads_spin.value())
+
+    def _fill_devices(self, index: int) -> None:
+        self.device_combo.clear()
+        if not 0 <= index < len(self._choices):
+            return
+        devices = self._choices[index].devices
+        for device in devices:
+            label = f"{device.id.upper()} · {device.description}" if device.description else device.id.upper()
+            self.device_combo.addItem(label, device)
+            self.device_combo.setItemData(self.device_combo.count() - 1, device.id, Qt.ItemDataRole.ToolTipRole)
+        # An accelerator only when layers are to be offloaded: with 0 GPU layers
+        # the model runs on the CPU, and the device shown must say so.
+        wants_gpu = self.gpu_layers_spin.value() != 0
+        accelerated = next((i for i, d in enumerate(devices) if d.kind != "cpu"), None)
+        cpu = next((i for i, d in enumerate(devices) if d.kind == "cpu"), 0)
+        self.device_combo.setCurrentIndex(accelerated if wants_gpu and accelerated is not None else cpu)
+        self._update_gpu_layers()
+
+    def _update_gpu_layers(self) -> None:
+        device = self.device()
+        self.gpu_layers_spin.setEnabled(device is not None and device.kind != "cpu")
