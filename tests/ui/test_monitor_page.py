@@ -97,6 +97,7 @@ def test_the_window_rolls(qtbot, ctx, monkeypatch):
     monkeypatch.setattr(monitor_module, "WINDOW_S", 4.0)
     page = MonitorPage(ctx)
     qtbot.addWidget(page)
+    page.show()
     feed(ctx, 40)  # 8 s of samples into a 4 s window
 
     tokens = page.tokens_chart.lines["tps"]
@@ -174,6 +175,7 @@ def test_the_real_sampler_feeds_the_page_at_least_four_times_a_second(qtbot):
     try:
         page = MonitorPage(ctx)
         qtbot.addWidget(page)
+        page.show()
         qtbot.waitUntil(lambda: len(page.series) >= 4, timeout=1500)
         assert page.memory_chart.lines["used"].count() >= 4
         assert "RAM used: <b>" in page.value_labels["used"].text()
@@ -193,3 +195,15 @@ def test_charts_follow_a_theme_switch(page, qapp):
         assert page.memory_chart.chart().theme() == QChart.ChartTheme.ChartThemeLight
     finally:
         apply_theme(qapp, "system")
+
+
+def test_a_hidden_page_records_but_plots_only_when_shown(qtbot, ctx):
+    page = MonitorPage(ctx)
+    qtbot.addWidget(page)
+    ctx.generation_started.emit()
+    feed(ctx, 10)
+    assert len(page.series) == 10
+    assert page.tokens_chart.lines["tps"].count() == 0  # no chart work while hidden
+    page.show()
+    assert page.tokens_chart.lines["tps"].count() == 10
+    assert page.memory_chart.lines["rss"].count() == 10

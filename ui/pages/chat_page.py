@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -98,7 +98,8 @@ class ChatPage(QWidget):
         self._build()
         self._connect()
         self._build_shortcuts()
-        self._discover()
+        # Discovery imports llama.cpp (~0.4 s of CPU); let the window paint first.
+        QTimer.singleShot(50, self._discover)
         self._refresh_conversations()
         self._update_state()
 
@@ -250,6 +251,8 @@ class ChatPage(QWidget):
     # ----------------------------------------------------------- discovery
 
     def _discover(self) -> None:
+        if self._closing:
+            return
         settings = self.ctx.settings
         recent, models_dir = list(settings.recent_models), settings.models_dir
 

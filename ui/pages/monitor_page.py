@@ -52,6 +52,7 @@ class MonitorPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.series = MetricsSeries(window_s=WINDOW_S)
+        self._charts_stale = False
         self._save_worker: GeneratorWorker | None = None
 
         layout = QVBoxLayout(self)
@@ -116,19 +117,37 @@ class MonitorPage(QWidget):
         stored = self.series.add(sample)
         if stored is None:  # frozen after a generation
             return
-        self.tokens_chart.append(stored.t, {"tps": stored.tokens_per_s})
-        self.memory_chart.append(
-            stored.t,
-            {
-                "rss": _gib(stored.worker_rss),
-                "used": _gib(stored.system_used),
-                "available": _gib(stored.system_available),
-                "vram": _gib(stored.vram),
-            },
-        )
-        self._rescale()
+        if self.isVisible():
+            self._plot(stored)
+            self._rescale()
+        else:
+            # Axis relayouts cost tens of ms; a hidden page must not stall the
+            # chat that is streaming. showEvent replots from the series.
+            self._charts_stale = True
         self._set_value("peak", rate_text(self.series.peak_tokens_per_s))
         self._show_state()
+
+    def _plot(self, sample: MetricsSample) -> None:
+        self.tokens_chart.append(sample.t, {"tps": sample.tokens_per_s})
+        self.memory_chart.append(
+            sample.t,
+            {
+                "rss": _gib(sample.worker_rss),
+                "used": _gib(sample.system_used),
+                "available": _gib(sample.system_available),
+                "vram": _gib(sample.vram),
+            },
+        )
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._charts_stale:
+            self._charts_stale = False
+            self.tokens_chart.clear()
+            self.memory_chart.clear()
+            for sample in self.series:
+                self._plot(sample)
+            self._rescale()
 
     @Slot()
     def _on_generation_started(self) -> None:
