@@ -50,7 +50,8 @@ def main() -> int:
             worker.append(gen_tps(remote, args.n))
     a, b = statistics.median(in_process), statistics.median(worker)
     print(f"model {model.name}, {args.n} tokens, {args.rounds} rounds (median gen t/s)")
-    print(f"in-process {a:8.1f} t/s\nworker     {b:8.1f} t/s\nratio      {b / a:8.3f}  ({'PASS' if b / a >= 0.97 else 'FAIL'} vs 0.97)")
+    verdict = "PASS" if b / a >= 0.97 else "FAIL"
+    print(f"in-process {a:8.1f} t/s\nworker     {b:8.1f} t/s\nratio      {b / a:8.3f}  ({verdict} vs 0.97)")
     return 0
 
 

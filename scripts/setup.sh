@@ -48,6 +48,6 @@ install_system_packages
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 EXTRAS=""
-[ "$MODE" = test ] && EXTRAS="[test]"
+[ "$MODE" = test ] && EXTRAS="[test,packaging]" # tests/test_packaging.py freezes the app
 echo "setup: installing workbench$EXTRAS (the first run compiles llama-cpp-python: ~10 min on 2 cores)"
 "$VENV/bin/python" -m pip install --quiet --editable ".$EXTRAS"

@@ -9,6 +9,7 @@ import time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from ui.bundled_startup import open_bundled_model
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.resources import icon
@@ -35,6 +36,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setWindowIcon(icon("app"))
     window = create_window()
     window.show()
+    open_bundled_model(window)  # installers that carry a model start straight into chat
     if os.environ.get("WORKBENCH_STARTUP_PROBE"):
         QTimer.singleShot(0, lambda: _report_first_window_and_quit(app))
     return app.exec()

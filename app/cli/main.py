@@ -5,10 +5,32 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import bench_cmd, demo_cmd, generate_cmd, inspect_cmd, runtimes_cmd
+from app.cli import (
+    bench_cmd,
+    compare_cmd,
+    demo_cmd,
+    fit_cmd,
+    generate_cmd,
+    inspect_cmd,
+    pull_cmd,
+    quantize_cmd,
+    runtimes_cmd,
+    selftest_cmd,
+)
 from models.errors import WorkbenchError
 
-COMMANDS = (generate_cmd, inspect_cmd, bench_cmd, runtimes_cmd, demo_cmd)
+COMMANDS = (
+    generate_cmd,
+    inspect_cmd,
+    bench_cmd,
+    runtimes_cmd,
+    demo_cmd,
+    compare_cmd,
+    quantize_cmd,
+    pull_cmd,
+    fit_cmd,
+    selftest_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.build_flavour import read_flavour
 from runtimes.registry import all_runtimes
 
 HELP = "list runtimes with their availability, devices and capabilities"
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(runtimes, indent=2))
         return 0
+    print(f"build: {read_flavour().describe()}")
     for r in runtimes:
         state = "available" if r["available"] else "unavailable"
         print(f"{r['name']}: {state} - {r['reason']}")

@@ -13,6 +13,7 @@ from runtimes.errors import LoadFailed
 from runtimes.events import Event
 from runtimes.llama_cpp.bench import BenchRequest, run_bench
 from runtimes.llama_cpp.generation import generate
+from runtimes.llama_cpp.logits_eval import LogitsEvalRequest, run_logits_eval
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.memory import own_peak_rss, process_vram
 from runtimes.requests import TextRequest
@@ -78,6 +79,8 @@ class LlamaSession(Session):
             return generate(self.llm, request, cancel)
         if isinstance(request, BenchRequest):
             return run_bench(self.llm, self.model, self.options, self.n_threads, request, cancel)
+        if isinstance(request, LogitsEvalRequest):
+            return run_logits_eval(self.llm, self.n_threads, request, cancel)
         raise TypeError(f"the llama.cpp runtime cannot run {type(request).__name__}")
 
     def close(self) -> None:

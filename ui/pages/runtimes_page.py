@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from app.build_flavour import read_flavour
 from ui.context import AppContext
 from ui.widgets.runtime_build_panel import LlamaBuildPanel
 from ui.widgets.runtime_card import RuntimeCard, muted
@@ -90,7 +91,8 @@ class RuntimesPage(QWidget):
         self.content_layout.addWidget(self.gpu_help)
         self.content_layout.addStretch(1)
         available = sum(row.available for row in report.runtimes)
-        self.status_label.setText(f"{available} of {len(report.runtimes)} runtimes available")
+        flavour = read_flavour().describe()  # "source install" or e.g. "cuda bundle (linux-deb, …)"
+        self.status_label.setText(f"{flavour} · {available} of {len(report.runtimes)} runtimes available")
 
     @Slot(object, str)
     def _show_error(self, exc: Exception, _traceback: str) -> None:

@@ -1,0 +1,79 @@
+"""workbench compare --reference REF VARIANT...: quality, speed and memory of
+quantized variants, with llama-perplexity's definitions (see app.compare)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+from app.cli.progress import progress_bar
+from app.compare.export import render
+from app.compare.runner import CompareRunner, CompareSpec, list_runs, load_run_records
+from runtimes.base import CancelToken
+
+HELP = "compare quantized variants: perplexity, KL divergence, speed, memory"
+DEFAULT_TEXT = "compare-default.txt"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("compare", help=HELP, description=HELP)
+    parser.add_argument("variants", type=Path, nargs="*", help="GGUF variants to compare")
+    parser.add_argument("--reference", "-r", type=Path, help="reference GGUF (default: the largest file given)")
+    parser.add_argument("--text", "-f", type=Path, help=f"evaluation text (default: bundled {DEFAULT_TEXT})")
+    parser.add_argument("--ctx", "-c", type=int, default=512, help="chunk size in tokens (llama-perplexity -c)")
+    parser.add_argument("--chunks", type=int, default=None, help="at most this many chunks (default: all)")
+    parser.add_argument("-t", "--threads", type=int, default=None, help="CPU threads (default: physical cores)")
+    parser.add_argument("-fa", "--flash-attn", action="store_true", help="use flash attention")
+    parser.add_argument("--no-speed", action="store_true", help="skip the pp/tg speed test")
+    parser.add_argument("-o", "--output", choices=("md", "json", "csv"), default="md")
+    parser.add_argument("--history", action="store_true", help="list earlier runs and exit")
+    parser.add_argument("--show", type=Path, metavar="RUN_DIR", help="print a saved run's results and exit")
+    parser.set_defaults(handler=run)
+
+
+def read_text(path: Path | None) -> tuple[bytes, str]:
+    data = (path.read_bytes(), path.name) if path else (files("assets").joinpath(DEFAULT_TEXT).read_bytes(),
+                                                         DEFAULT_TEXT)
+    # llama-perplexity's -f drops one trailing newline; do the same so tokens match.
+    return (data[0][:-1] if data[0].endswith(b"\n") else data[0]), data[1]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.history:
+        for info in list_runs():
+            print(f"{info['run_dir']}  ref={Path(info['reference']).name}  ctx={info['n_ctx']}"
+                  f"  results={info['n_results']}  variants={len(info.get('variants', []))}")
+        return 0
+    if args.show:
+        print(render(load_run_records(args.show), args.output))
+        return 0
+    models = list(args.variants)
+    if not models:
+        raise ValueError("give at least one variant GGUF")
+    reference = args.reference or max(models, key=lambda p: p.stat().st_size)
+    variants = [m for m in models if m != reference]
+    if not variants:
+        raise ValueError("give at least one variant besides the reference")
+    if args.ctx < 8 or (args.chunks is not None and args.chunks < 1):
+        raise ValueError("--ctx must be >= 8 and --chunks >= 1")
+    text, text_name = read_text(args.text)
+    spec = CompareSpec(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
+                       args.flash_attn, speed=not args.no_speed)
+    runner = CompareRunner(spec)
+    cancel = CancelToken()
+    update, close = progress_bar(unit="model")
+    try:
+        outcome = runner.run(lambda done, total, label: update(round(done, 2), total, label), cancel)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        close()
+        print(f"workbench: cancelled; finished models are kept in {runner.run_dir} and the same command "
+              "resumes", file=sys.stderr)
+        return 130
+    finally:
+        close()
+    meta = {"reference": str(reference), "text": text_name, "n_ctx": args.ctx, "run_dir": str(outcome.run_dir)}
+    print(render(outcome.records, args.output, meta))
+    return 0

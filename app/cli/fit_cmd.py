@@ -1,0 +1,64 @@
+"""workbench fit MODEL --ctx N: will this model fit in this machine's RAM/VRAM?
+
+MODEL is a local GGUF, or REPO:FILE on Hugging Face (only the header is read,
+with HTTP Range requests)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from models.fit_estimate import (
+    KV_BYTES_PER_ELEMENT,
+    FitRequest,
+    judge,
+    machine_memory,
+    shape_from_file,
+    shape_from_header,
+)
+
+HELP = "estimate RAM/VRAM for a model and context, and whether it fits here"
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("fit", help=HELP, description=HELP)
+    parser.add_argument("model", help="GGUF file, or owner/name:file.gguf on Hugging Face")
+    parser.add_argument("--ctx", type=int, default=4096, help="context length (default 4096)")
+    parser.add_argument("--kv-type", choices=tuple(KV_BYTES_PER_ELEMENT), default="f16")
+    parser.add_argument("-ngl", "--n-gpu-layers", type=int, default=-1, help="GPU layers (-1 = all, the default)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    shape = _shape(args.model)
+    verdict = judge(shape, FitRequest(args.ctx, args.kv_type, args.n_gpu_layers), machine_memory())
+    if args.json:
+        print(json.dumps(verdict.to_dict(), indent=2))
+        return 0
+    e = verdict.estimate
+    mib = 2**20
+    print(f"{args.model}: {shape.architecture}, {shape.n_layers} layers, ctx {args.ctx}, KV {args.kv_type}")
+    print(f"  RAM  {e.ram_bytes / mib:9.1f} MiB  (weights {e.weights_ram / mib:.1f} + repack {e.repack_bytes / mib:.1f}"
+          f" + KV {e.kv_ram / mib:.1f} + compute {e.compute_ram / mib:.1f} + process {e.overhead_bytes / mib:.1f})")
+    print(f"  VRAM {e.vram_bytes / mib:9.1f} MiB  (weights {e.weights_vram / mib:.1f} + KV {e.kv_vram / mib:.1f}"
+          f" + compute {e.compute_vram / mib:.1f})")
+    print(f"  {verdict.reason}")
+    print(f"  suggested: -ngl {verdict.suggested_gpu_layers} --ctx {verdict.suggested_ctx}")
+    return 0
+
+
+def _shape(model: str):
+    if Path(model).exists() or ":" not in model:
+        return shape_from_file(model)
+    from models.hub_client import HubClient
+    from models.hub_header import read_remote_header
+    from models.hub_token import get_token
+
+    repo_id, filename = model.split(":", 1)
+    client = HubClient(token=get_token())
+    files = {f.path: f for f in client.repo_files(repo_id).files}
+    if filename not in files:
+        raise ValueError(f"{repo_id} has no file {filename!r}")
+    return shape_from_header(read_remote_header(client, repo_id, filename, files[filename].size))

@@ -1,0 +1,156 @@
+"""The byte loop: fetch a URL into a .part file with HTTP Range, resuming where
+the file ends, retrying drops/429/5xx with backoff, then verifying SHA-256.
+
+Owned here rather than hf_hub_download because the app needs per-chunk
+progress, pause/cancel between chunks, and a quarantine on hash mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from models.download_progress import DownloadProgress, SpeedMeter
+from models.hub_errors import DownloadCancelled, HubError, http_error, is_retryable
+
+CHUNK = 1 << 20
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+class StopFlag:
+    """Set from any thread; checked between chunks. reason: "pause" keeps the .part, "cancel" deletes it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.reason: str | None = None
+
+    def stop(self, reason: str = "cancel") -> None:
+        self.reason = reason
+        self._event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._event.is_set()
+
+    def sleep(self, seconds: float) -> bool:
+        """Wait for a backoff; True if stopped meanwhile."""
+        return self._event.wait(seconds)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6  # consecutive failures without progress before giving up
+    base_delay_s: float = 1.0
+    max_delay_s: float = 30.0
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        if retry_after and retry_after.isdigit():
+            return min(float(retry_after), self.max_delay_s)
+        return min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s)
+
+
+ProgressFn = Callable[[DownloadProgress], None]
+GetFn = Callable[[str, dict[str, str]], httpx.Response]  # streaming GET
+
+
+def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
+                  progress: ProgressFn | None = None, stop: StopFlag | None = None,
+                  retry: RetryPolicy = RetryPolicy()) -> None:
+    """Make `part` hold exactly `total` bytes of `url`. Resumes from its current size."""
+    stop = stop or StopFlag()
+    meter = SpeedMeter()
+    failures = 0
+    part.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        offset = part.stat().st_size if part.exists() else 0
+        if offset > total:  # a stale .part from a different file version
+            part.unlink()
+            offset = 0
+        if offset == total:
+            return
+        _check_stop(stop)
+        try:
+            got = _fetch_range(get, url, part, offset, total, label, progress, stop, meter)
+        except HubError as e:
+            if not is_retryable(e.status):
+                raise
+            failures += 1
+            error = e
+            retry_after = getattr(e, "retry_after", None)
+        except httpx.TransportError as e:  # dropped connection, timeout, refused
+            failures += 1
+            error = HubError(f"download {label}: connection lost ({type(e).__name__})")
+            retry_after = None
+        else:
+            if got:
+                failures = 0
+            continue
+        if failures >= retry.attempts:
+            raise HubError(f"{error} (gave up after {failures} attempts; run the download again to resume)",
+                           error.status)
+        if progress:
+            progress(DownloadProgress(label, part.stat().st_size if part.exists() else 0, total, 0.0, "retrying"))
+        if stop.sleep(retry.delay(failures, retry_after)):
+            _check_stop(stop)
+
+
+def _fetch_range(get: GetFn, url: str, part: Path, offset: int, total: int, label: str,
+                 progress: ProgressFn | None, stop: StopFlag, meter: SpeedMeter) -> int:
+    """One request from `offset`; returns how many bytes it appended."""
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    response = get(url, headers)
+    try:
+        status = response.status_code
+        if status == 416 and offset:
+            part.unlink()  # our .part no longer matches the file: start over
+            return 0
+        if status not in (200, 206):
+            err = http_error(status, f"download {label}")
+            err.retry_after = response.headers.get("Retry-After")  # type: ignore[attr-defined]
+            raise err
+        if status == 206:
+            m = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+            if not m or int(m[1]) != offset:
+                raise HubError(f"download {label}: server sent the wrong byte range", 502)
+        elif offset:  # 200: the server ignored Range, so rewrite from the start
+            offset = 0
+        written = 0
+        # Unbuffered appends: bytes handed to the OS survive the app being killed.
+        with open(part, "r+b" if offset else "wb", buffering=0) as f:
+            f.seek(offset)
+            f.truncate()
+            # As received (no re-chunking): a drop loses nothing that reached us.
+            for data in response.iter_bytes():
+                if offset + written + len(data) > total:
+                    raise HubError(f"download {label}: server sent more than the listed {total} bytes", 502)
+                f.write(data)
+                written += len(data)
+                if progress:
+                    progress(DownloadProgress(label, offset + written, total, meter.add(len(data))))
+                if stop.stopped:
+                    break
+        _check_stop(stop)
+        return written
+    finally:
+        response.close()
+
+
+def _check_stop(stop: StopFlag) -> None:
+    if stop.stopped:
+        raise DownloadCancelled("paused" if stop.reason == "pause" else "cancelled")
+
+
+def sha256_of(path: Path, stop: StopFlag | None = None) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+            if stop is not None and stop.stopped:
+                _check_stop(stop)
+    return digest.hexdigest()

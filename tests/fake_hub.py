@@ -1,0 +1,194 @@
+"""A small Hugging Face Hub look-alike on 127.0.0.1 for the hub/download tests.
+
+Serves the endpoints huggingface_hub and our byte loop call:
+  GET /api/models                        search (filter/search/author/sort/limit)
+  GET /api/models/{repo}[/revision/{r}]  model info with siblings (size, blobId, lfs oid)
+  GET /{repo}/resolve/{rev}/{file}       file bytes, Range, ETag, X-Repo-Commit, X-Linked-*
+and can misbehave on request: fixed HTTP statuses, a dropped connection
+mid-body, a wrong advertised hash, extra advertised names, slow bodies.
+Every body it sends is logged as (file, start, bytes_sent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlparse
+
+COMMIT = "c0ffee" * 6 + "c0ff"  # 40 hex chars
+DEMO_REPO = "demo-org/workbench-tiny-GGUF"
+
+
+@dataclass
+class FakeRepo:
+    repo_id: str
+    files: dict[str, bytes]
+    downloads: int = 0
+    likes: int = 0
+    last_modified: str = "2024-01-01T00:00:00.000Z"
+    advertised_sha: dict[str, str] = field(default_factory=dict)  # override: a wrong hash
+    extra_names: dict[str, bytes] = field(default_factory=dict)  # listed AND served, e.g. "../x.gguf"
+
+
+class FakeHub:
+    def __init__(self) -> None:
+        self.repos: dict[str, FakeRepo] = {}
+        self.statuses: dict[str, list[int]] = {}  # path prefix -> statuses to answer first (consumed)
+        self.drop_after: dict[str, int] = {}  # file -> drop the connection after this many bytes (once)
+        self.chunk_delay_s = 0.0  # per 64 KiB, to make a transfer slow enough to kill mid-way
+        self.served: list[tuple[str, int, int]] = []
+        self.requests: list[str] = []
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def add(self, repo: FakeRepo) -> FakeRepo:
+        self.repos[repo.repo_id] = repo
+        return repo
+
+    def start(self) -> FakeHub:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def bytes_served(self, filename: str) -> int:
+        return sum(n for f, _, n in self.served if f == filename)
+
+    def _take_status(self, path: str) -> int | None:
+        with self._lock:
+            for prefix, queue in self.statuses.items():
+                if path.startswith(prefix) and queue:
+                    return queue.pop(0)
+        return None
+
+    def _handler(self):
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_HEAD(self):
+                self._route(head=True)
+
+            def do_GET(self):
+                self._route(head=False)
+
+            def _json(self, status, payload, extra=None):
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (extra or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _route(self, head):
+                url = urlparse(self.path)
+                path = unquote(url.path)
+                hub.requests.append(self.path)
+                status = hub._take_status(path)
+                if status is not None:
+                    extra = {"Retry-After": "0"} if status == 429 else {}
+                    extra["X-Error-Message"] = f"fake error {status}"
+                    return self._json(status, {"error": f"fake error {status}"}, extra)
+                if path == "/api/models":
+                    return self._search(parse_qs(url.query))
+                if path.startswith("/api/models/"):
+                    rest = path[len("/api/models/"):]
+                    repo_id = "/".join(rest.split("/")[:2])
+                    return self._info(repo_id)
+                parts = path.lstrip("/").split("/", 4)
+                if len(parts) == 5 and parts[2] == "resolve":
+                    return self._file(f"{parts[0]}/{parts[1]}", parts[4], head)
+                return self._json(404, {"error": "not found"})
+
+            def _search(self, q):
+                items = list(hub.repos.values())
+                text = (q.get("search") or [""])[0].lower()
+                author = (q.get("author") or [""])[0]
+                items = [r for r in items if text in r.repo_id.lower() and r.repo_id.startswith(author)]
+                key = {"downloads": "downloads", "likes": "likes", "lastModified": "last_modified"}
+                sort = key.get((q.get("sort") or ["downloads"])[0], "downloads")
+                items.sort(key=lambda r: getattr(r, sort), reverse=True)
+                limit = int((q.get("limit") or ["1000"])[0])
+                self._json(200, [{"id": r.repo_id, "downloads": r.downloads, "likes": r.likes,
+                                  "lastModified": r.last_modified, "tags": ["gguf"], "gated": False}
+                                 for r in items[:limit]])
+
+            def _info(self, repo_id):
+                repo = hub.repos.get(repo_id)
+                if repo is None:
+                    return self._json(404, {"error": "Repository not found"},
+                                      {"X-Error-Code": "RepoNotFound"})
+                siblings = []
+                for name, data in {**repo.files, **repo.extra_names}.items():
+                    sha = repo.advertised_sha.get(name, hashlib.sha256(data).hexdigest())
+                    siblings.append({"rfilename": name, "size": len(data), "blobId": hashlib.sha1(data).hexdigest(),
+                                     "lfs": {"sha256": sha, "size": len(data), "pointerSize": 134}})
+                self._json(200, {"id": repo_id, "sha": COMMIT, "siblings": siblings, "private": False,
+                                 "tags": ["gguf"], "downloads": repo.downloads, "likes": repo.likes})
+
+            def _file(self, repo_id, name, head):
+                repo = hub.repos.get(repo_id)
+                data = None if repo is None else {**repo.files, **repo.extra_names}.get(name)
+                if data is None:
+                    return self._json(404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound"})
+                start, end = 0, len(data) - 1
+                rng = self.headers.get("Range")
+                status = 200
+                if rng:
+                    lo, _, hi = rng.removeprefix("bytes=").partition("-")
+                    start, end = int(lo), min(int(hi) if hi else len(data) - 1, len(data) - 1)
+                    if start >= len(data):
+                        return self._json(416, {"error": "range not satisfiable"})
+                    status = 206
+                sha = hashlib.sha256(data).hexdigest()
+                self.send_response(status)
+                self.send_header("Content-Length", str(end - start + 1))
+                self.send_header("Accept-Ranges", "bytes")
+                self.send_header("ETag", f'"{sha}"')
+                self.send_header("X-Repo-Commit", COMMIT)
+                self.send_header("X-Linked-Etag", f'"{sha}"')
+                self.send_header("X-Linked-Size", str(len(data)))
+                if status == 206:
+                    self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+                self.end_headers()
+                if head:
+                    return
+                body = data[start:end + 1]
+                limit = hub.drop_after.pop(name, None)
+                sent = 0
+                try:
+                    while sent < len(body):
+                        if limit is not None and sent >= limit:
+                            self.close_connection = True
+                            return  # drop mid-body: the client sees a short read
+                        step = 65536 if limit is None else min(65536, limit - sent)
+                        piece = body[sent:sent + step]
+                        self.wfile.write(piece)
+                        sent += len(piece)
+                        if hub.chunk_delay_s:
+                            time.sleep(hub.chunk_delay_s)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with hub._lock:
+                        hub.served.append((name, start, sent))
+
+        return Handler

@@ -1,0 +1,112 @@
+"""Fit estimator: formulas checked against llama.cpp's own logged buffer sizes
+for the tiny demo model, verdicts against made-up machines, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli.main import main
+from models.fit_estimate import (
+    FitRequest,
+    Machine,
+    compute_buffer_bytes,
+    estimate,
+    judge,
+    kv_cache_bytes,
+    shape_from_file,
+    shape_from_header,
+)
+from models.hub_header import read_remote_header
+from tests.fake_hub import DEMO_REPO as REPO
+
+pytest_plugins = ["tests.hub_fixtures"]  # the fake Hub fixtures
+
+MiB = 2**20
+GiB = 2**30
+
+
+@pytest.fixture
+def shape(demo_ladder):
+    return shape_from_file(demo_ladder["Q8_0"])
+
+
+# Values llama.cpp printed for workbench-tiny-Q8_0 ("KV buffer size", "compute buffer size").
+@pytest.mark.parametrize("n_ctx,kv,mib", [(512, "f16", 2.00), (2048, "f16", 8.00), (512, "q8_0", 1.0625),
+                                          (4096, "q4_0", 4.50)])
+def test_kv_cache_matches_llama_cpp(shape, n_ctx, kv, mib):
+    assert kv_cache_bytes(shape, n_ctx, kv) == pytest.approx(mib * MiB, rel=0.01)
+
+
+@pytest.mark.parametrize("n_ctx,flash,mib", [(512, False, 8.51), (2048, False, 23.51), (4096, False, 43.51),
+                                             (512, True, 6.54), (4096, True, 10.04)])
+def test_compute_buffer_close_to_llama_cpp(shape, n_ctx, flash, mib):
+    # The flash-attention formula is coarser (its buffer is small either way): 8%.
+    assert compute_buffer_bytes(shape, n_ctx, flash) == pytest.approx(mib * MiB, rel=0.08 if flash else 0.01)
+
+
+def test_shape_of_demo_model(shape):
+    assert (shape.architecture, shape.n_layers, shape.n_embd, shape.n_head, shape.n_head_kv) == ("llama", 4, 256, 4, 4)
+    assert shape.weights_bytes == pytest.approx(3.63 * MiB, rel=0.01)  # llama.cpp's "model buffer size"
+
+
+def test_gpu_layers_move_weights_and_kv(shape):
+    cpu = estimate(shape, FitRequest(1024, n_gpu_layers=0))
+    half = estimate(shape, FitRequest(1024, n_gpu_layers=2))
+    full = estimate(shape, FitRequest(1024, n_gpu_layers=-1))
+    assert cpu.vram_bytes == 0 and cpu.weights_ram == shape.weights_bytes
+    assert half.weights_vram == sum(shape.layer_bytes[2:]) and half.kv_vram == cpu.kv_ram // 2
+    assert full.weights_vram == sum(shape.layer_bytes) + shape.output_bytes
+    assert full.weights_ram == shape.embd_bytes  # token embeddings stay on the CPU
+
+
+def test_quantized_kv_is_smaller_and_enables_flash_attention(shape):
+    f16 = estimate(shape, FitRequest(2048, "f16"))
+    q4 = estimate(shape, FitRequest(2048, "q4_0"))
+    assert q4.kv_ram < f16.kv_ram / 3 and q4.compute_ram < f16.compute_ram
+    with pytest.raises(ValueError, match="unknown KV type"):
+        FitRequest(2048, "q3")
+
+
+def test_verdicts(shape):
+    need = estimate(shape, FitRequest(2048, n_gpu_layers=0)).ram_bytes
+    gpu = judge(shape, FitRequest(2048, n_gpu_layers=-1), Machine(8 * GiB, 8 * GiB))
+    assert gpu.verdict == "gpu" and gpu.suggested_gpu_layers == shape.n_layers + 1
+    one_layer_vram = estimate(shape, FitRequest(2048, n_gpu_layers=1)).vram_bytes
+    partial = judge(shape, FitRequest(2048, n_gpu_layers=-1), Machine(8 * GiB, one_layer_vram))
+    assert partial.verdict == "partial" and partial.suggested_gpu_layers == 1
+    assert "1 of 4 layers" in partial.reason
+    cpu = judge(shape, FitRequest(2048, n_gpu_layers=-1), Machine(need, 0))
+    assert cpu.verdict == "cpu" and cpu.suggested_ctx >= 2048
+    no = judge(shape, FitRequest(2048), Machine(need - 1, 0))
+    assert no.verdict == "no" and "will not fit" in no.reason and no.suggested_ctx < 2048
+
+
+def test_largest_context_is_the_biggest_that_fits(shape):
+    machine = Machine(estimate(shape, FitRequest(1024)).ram_bytes, 0)
+    verdict = judge(shape, FitRequest(4096), machine)
+    assert verdict.suggested_ctx == 1024  # 1280 would need more, 1024 exactly fits
+
+
+def test_remote_header_gives_the_same_shape(client, demo_ladder):
+    remote = read_remote_header(client, REPO, "workbench-tiny-Q8_0.gguf", demo_ladder["Q8_0"].stat().st_size)
+    assert shape_from_header(remote) == shape_from_file(demo_ladder["Q8_0"])
+
+
+def test_cli_fit_json(demo_ladder, capsys):
+    assert main(["fit", str(demo_ladder["Q8_0"]), "--ctx", "1024", "--kv-type", "q8_0", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] in ("gpu", "partial", "cpu", "no")
+    assert data["estimate"]["kv_ram"] + data["estimate"]["kv_vram"] == pytest.approx(1024 * 4 * 512 * 34 / 32, rel=0.01)
+
+
+def test_cli_fit_text(demo_ladder, capsys):
+    assert main(["fit", str(demo_ladder["Q4_K_M"]), "--ctx", "512", "-ngl", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "4 layers" in out and "suggested: -ngl" in out
+
+
+def test_cli_fit_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "nope.gguf")]) == 1
+    assert "file not found" in capsys.readouterr().err
