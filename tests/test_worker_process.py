@@ -107,3 +107,4 @@ def test_malformed_file_is_refused_before_any_worker_starts(tmp_path):
     with pytest.raises(ModelFileError):
         load(path)
     assert len(psutil.Process().children()) == children_before
+

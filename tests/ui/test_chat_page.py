@@ -441,3 +441,18 @@ def test_user_messages_show_as_typed_and_replies_as_markdown(qtbot):
     assert reply.body.document().toMarkdown(QTextDocument.MarkdownFeature.MarkdownDialectGitHub).strip() == (
         "**bold** text"
     )
+
+
+def test_delete_confirmation_dialog_asks_and_honours_the_answer(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from ui.widgets import chat_conversation_list as module
+
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args, **kwargs: asked.append(args) or QMessageBox.StandardButton.Yes
+    )
+    assert module.ask_before_deleting(None, "A chat") is True
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Cancel)
+    assert module.ask_before_deleting(None, "A chat") is False
+    assert asked

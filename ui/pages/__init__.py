@@ -6,8 +6,10 @@ from __future__ import annotations
 
 def page_classes() -> list[type]:
     from ui.pages.chat_page import ChatPage
+    from ui.pages.compare_page import ComparePage
+    from ui.pages.library_page import LibraryPage
     from ui.pages.monitor_page import MonitorPage
     from ui.pages.runtimes_page import RuntimesPage
     from ui.pages.settings_page import SettingsPage
 
-    return [ChatPage, MonitorPage, RuntimesPage, SettingsPage]
+    return [ChatPage, LibraryPage, ComparePage, MonitorPage, RuntimesPage, SettingsPage]

@@ -29,10 +29,10 @@ def ask_before_deleting(parent: QWidget, title: str) -> bool:
         parent,
         "Delete conversation",
         f"Delete “{title}”? This cannot be undone.",
-        QMessageBox.StandardButton.Delete | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )
-    return answer == QMessageBox.StandardButton.Delete
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class ChatConversationList(QWidget):

@@ -1,0 +1,140 @@
+"""Local models, grouped by base model: the app's folders and the HF cache
+(deletable) plus LM Studio and Ollama imports (read-only). It only asks; the
+Library page scans and deletes off the GUI thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.library_scan import LibraryEntry, name_stem
+from ui.widgets.library_format import size_text
+
+_ENTRY_ROLE = Qt.ItemDataRole.UserRole
+COLUMNS = ("Model", "Quant", "Size", "Parameters", "Context", "Source")
+
+
+def ask_before_deleting(parent: QWidget, entry: LibraryEntry) -> bool:
+    answer = QMessageBox.question(
+        parent, "Delete model",
+        f"Delete “{entry.display_name}” ({entry.path})? The file is removed from disk.",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def group_by_base(entries: list[LibraryEntry]) -> dict[str, list[LibraryEntry]]:
+    """Base-model heading -> its files; unreadable files get their own heading."""
+    groups: dict[str, list[LibraryEntry]] = {}
+    for e in sorted(entries, key=lambda e: e.display_name.lower()):
+        if e.info is None:
+            heading = "Unreadable files"
+        else:
+            heading = f"{name_stem(e.display_name)}  ·  {e.info.architecture}, {e.info.n_layers or '?'} layers"
+        groups.setdefault(heading, []).append(e)
+    return groups
+
+
+class LibraryLocal(QWidget):
+    open_requested = Signal(str)  # path
+    delete_requested = Signal(object)  # LibraryEntry, after the user confirmed
+    rescan_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[LibraryEntry] = []
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(COLUMNS)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.status = QLabel("Scanning…", objectName="statsLine", wordWrap=True)
+        self.open_button = QPushButton("Open in Chat")
+        self.delete_button = QPushButton("Delete…")
+        self.rescan_button = QPushButton("Rescan")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.rescan_button)
+        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        self.open_button.clicked.connect(self._open)
+        self.delete_button.clicked.connect(self._delete)
+        self.rescan_button.clicked.connect(self.rescan_requested)
+        self.tree.itemDoubleClicked.connect(lambda *_: self._open())
+        self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
+        self._update_buttons()
+
+    def show_entries(self, entries: list[LibraryEntry]) -> None:
+        self.entries = entries
+        self.tree.clear()
+        for heading, members in group_by_base(entries).items():
+            parent = QTreeWidgetItem([heading])
+            parent.setFirstColumnSpanned(True)
+            font = parent.font(0)
+            font.setBold(True)
+            parent.setFont(0, font)
+            self.tree.addTopLevelItem(parent)
+            for e in members:
+                parent.addChild(self._item(e))
+            parent.setExpanded(True)
+        plural = "" if len(entries) == 1 else "s"
+        self.status.setText(f"{len(entries)} local model{plural}" if entries else "No local models yet")
+        for col in range(1, len(COLUMNS)):
+            self.tree.resizeColumnToContents(col)
+        self._update_buttons()
+
+    def select(self, entry: LibraryEntry) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(i)
+            for j in range(group.childCount()):
+                if group.child(j).data(0, _ENTRY_ROLE) == entry:
+                    self.tree.setCurrentItem(group.child(j))
+
+    def selected(self) -> LibraryEntry | None:
+        item = self.tree.currentItem()
+        return item.data(0, _ENTRY_ROLE) if item is not None else None
+
+    def _item(self, e: LibraryEntry) -> QTreeWidgetItem:
+        i = e.info
+        source = e.source + (" (read-only)" if e.read_only else "")
+        cells = [e.display_name, (i.file_type_name or "?") if i else "?",
+                 size_text(i.file_size) if i else "?",
+                 f"{i.parameter_count / 1e6:,.1f} M" if i and i.parameter_count else "?",
+                 f"{i.context_length:,}" if i and i.context_length else "?", source]
+        item = QTreeWidgetItem(cells)
+        item.setData(0, _ENTRY_ROLE, e)
+        item.setToolTip(0, str(e.path) + (f"\n{e.problem}" if e.problem else ""))
+        return item
+
+    def _open(self) -> None:
+        entry = self.selected()
+        if entry is not None and entry.info is not None:
+            self.open_requested.emit(str(entry.path))
+
+    def _delete(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        if entry.read_only:
+            QMessageBox.information(self, "Read-only import",
+                                    f"{entry.display_name} belongs to {entry.source}; remove it there.")
+            return
+        if ask_before_deleting(self, entry):
+            self.delete_requested.emit(entry)
+
+    def _update_buttons(self) -> None:
+        entry = self.selected()
+        self.open_button.setEnabled(entry is not None and entry.info is not None)
+        self.delete_button.setEnabled(entry is not None and not entry.read_only)
