@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -28,3 +29,10 @@ def demo_model(demo_ladder: dict[str, Path]) -> Path:
 def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the user's real data folder."""
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "workbench-home"))
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread():
+    """Qt objects must be freed on the GUI thread (see ui/gui_gc.py)."""
+    yield
+    gc.collect()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from app.metrics_sampler import MetricsSampler, TokenMeter
 from app.model_host import LoadedModel, ModelHost
 from app.settings import Settings, load_settings, save_settings
+from ui import gui_gc
 
 
 class AppContext(QObject):
@@ -29,6 +30,7 @@ class AppContext(QObject):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
+        gui_gc.install()
         self.settings = settings or load_settings()
         self.models = ModelHost()
         self.token_meter = TokenMeter()
