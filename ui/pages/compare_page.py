@@ -12,9 +12,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -30,7 +29,6 @@ from app.compare.recommend import recommend, variant_name
 from app.compare.runner import CompareOutcome, list_runs, load_run_records
 from models.errors import WorkbenchError
 from ui.context import AppContext
-from ui.theme import is_dark
 from ui.widgets.chat_error_banner import ChatErrorBanner
 from ui.widgets.compare_job import compare_job, siblings_job
 from ui.widgets.compare_plot import ComparePlot, PlotPoint
@@ -77,7 +75,6 @@ class ComparePage(QWidget):
         layout.addWidget(self.recommendation)
         layout.addWidget(self._build_results(), 1)
         layout.addLayout(self._build_footer())
-        self._apply_chart_theme()
         self._update_buttons()
 
     def _build_header(self) -> QHBoxLayout:
@@ -305,15 +302,6 @@ class ComparePage(QWidget):
         """A run or a side job (siblings, export, history) is still going (screenshots and tests wait)."""
         return self.is_running() or bool(self._side_workers)
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._apply_chart_theme()
-        super().changeEvent(event)
-
-    def _apply_chart_theme(self) -> None:
-        dark = is_dark(QApplication.instance())
-        self.quality_plot.apply_theme(dark)
-        self.speed_plot.apply_theme(dark)
 
 
 def _points(records: list[dict[str, Any]], key: str, scale: float) -> list[PlotPoint]:

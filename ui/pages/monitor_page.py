@@ -10,10 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -27,7 +26,6 @@ from app.metrics_sampler import MetricsSample
 from app.metrics_series import MetricsSeries, write_csv
 from ui.context import AppContext
 from ui.metric_text import memory_text, rate_text
-from ui.theme import is_dark
 from ui.widgets.rolling_chart import Line, RollingChart
 from ui.workers import GeneratorWorker, start_worker
 
@@ -66,7 +64,6 @@ class MonitorPage(QWidget):
         charts_layout.addWidget(self.tokens_chart, 1)
         charts_layout.addWidget(self.memory_chart, 1)
         layout.addWidget(self.charts, 1)
-        self._apply_chart_theme()
         self._show_state()
 
         ctx.metrics_sampled.connect(self._on_sample)
@@ -248,17 +245,6 @@ class MonitorPage(QWidget):
     def _save_failed(self, error: Exception, _trace: str) -> None:
         QMessageBox.warning(self, "Could not save", str(error))
 
-    # --- theme ---------------------------------------------------------------------
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            self._apply_chart_theme()
-        super().changeEvent(event)
-
-    def _apply_chart_theme(self) -> None:
-        dark = is_dark(QApplication.instance())
-        self.tokens_chart.apply_theme(dark)
-        self.memory_chart.apply_theme(dark)
 
 
 def _gib(n_bytes: int | None) -> float | None:

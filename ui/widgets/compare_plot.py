@@ -7,12 +7,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCharts import QChart, QChartView, QScatterSeries, QValueAxis
+from PySide6.QtCharts import QChart, QScatterSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QCursor, QPainter
 from PySide6.QtWidgets import QToolTip
 
 from ui.widgets.rolling_chart import nice_step
+from ui.widgets.themed_chart_view import ThemedChartView
 
 REFERENCE_COLOR = "#9aa0a6"
 VARIANT_COLOR = "#3b82f6"
@@ -26,7 +27,7 @@ class PlotPoint:
     reference: bool = False
 
 
-class ComparePlot(QChartView):
+class ComparePlot(ThemedChartView):
     def __init__(self, title: str, y_title: str) -> None:
         chart = QChart()
         super().__init__(chart)
@@ -42,6 +43,7 @@ class ComparePlot(QChartView):
         self.points: list[PlotPoint] = []
         self._dark = False
         self.set_points([], "file size")
+        self.follow_palette()
 
     def series(self) -> list[QScatterSeries]:
         return [s for s in self.chart().series() if isinstance(s, QScatterSeries)]

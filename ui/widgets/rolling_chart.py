@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCharts import QChart, QLineSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
+
+from ui.widgets.themed_chart_view import ThemedChartView
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ def nice_step(span: float, ticks: int = 5) -> float:
     return nice_ceiling(span / ticks)
 
 
-class RollingChart(QChartView):
+class RollingChart(ThemedChartView):
     def __init__(self, title: str, y_title: str, lines: list[Line], min_y_max: float = 1.0) -> None:
         chart = QChart()
         super().__init__(chart)
@@ -68,7 +70,7 @@ class RollingChart(QChartView):
         self._y_max = 0.0
         self.show_x(0.0, 10.0)
         self.show_y_max(0.0)
-        self.apply_theme(dark=False)
+        self.follow_palette()
 
     def apply_theme(self, dark: bool) -> None:
         # A chart theme resets every series' pen, so the fixed colours go back on after it.
