@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ui.context import AppContext
 from ui.pages.compare_page import ComparePage
 from ui.widgets.compare_setup import MAX_FILES
 
@@ -20,12 +19,7 @@ CTX, CHUNKS = 128, 3
 WAIT_MS = 120_000
 
 
-@pytest.fixture
-def ctx():
-    ctx = AppContext()
-    ctx.sampler.stop()
-    yield ctx
-    ctx.shutdown()
+FEEDS_OWN_SAMPLES = True  # the shared ctx fixture stops the live sampler
 
 
 @pytest.fixture

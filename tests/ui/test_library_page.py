@@ -15,7 +15,6 @@ from models.fit_estimate import Machine
 from models.hub_client import HubClient
 from tests.fake_hub import DEMO_REPO as REPO
 from tests.fake_hub import FakeRepo
-from ui.context import AppContext
 from ui.pages.library_page import LibraryPage
 from ui.widgets.library_first_run import SUGGESTED_FILE, SUGGESTED_REPO
 
@@ -24,13 +23,6 @@ pytest_plugins = ["tests.hub_fixtures"]  # the fake Hub fixtures
 WAIT_MS = 30_000
 GIB = 2**30
 FAST_RETRY = RetryPolicy(attempts=4, base_delay_s=0.05, max_delay_s=0.2)
-
-
-@pytest.fixture
-def ctx():
-    context = AppContext()
-    yield context
-    context.shutdown()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from app.metrics_sampler import MetricsSample
-from ui.context import AppContext
 from ui.widgets.metrics_strip import MetricsStrip
 
 GIB = 2**30
@@ -17,12 +16,7 @@ def sample(t: float, tps: float, rss: int | None = int(1.25 * GIB), vram: int | 
     )
 
 
-@pytest.fixture
-def ctx():
-    ctx = AppContext()
-    ctx.sampler.stop()  # these tests feed their own samples
-    yield ctx
-    ctx.shutdown()
+FEEDS_OWN_SAMPLES = True  # the shared ctx fixture stops the live sampler
 
 
 @pytest.fixture

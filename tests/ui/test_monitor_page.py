@@ -41,12 +41,7 @@ def points(line) -> list[float]:
     return [v for p in line.points() for v in (p.x(), p.y())]
 
 
-@pytest.fixture
-def ctx():
-    ctx = AppContext()
-    ctx.sampler.stop()  # these tests feed their own samples
-    yield ctx
-    ctx.shutdown()
+FEEDS_OWN_SAMPLES = True  # the shared ctx fixture stops the live sampler
 
 
 @pytest.fixture

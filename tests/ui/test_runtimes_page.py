@@ -11,7 +11,6 @@ import ui.pages.runtimes_page as runtimes_page
 from runtimes.base import Availability, Capability, Runtime
 from runtimes.llama_cpp.backends import build_info
 from runtimes.registry import _RUNTIMES, all_runtimes
-from ui.context import AppContext
 from ui.pages.runtimes_page import RuntimesPage
 from ui.widgets.runtime_report import cpu_features, gather_report, gpu_build_command
 
@@ -30,13 +29,6 @@ class BrokenRuntime(Runtime):
 
     def open_session(self, model, options):
         raise NotImplementedError
-
-
-@pytest.fixture
-def ctx():
-    context = AppContext()
-    yield context
-    context.shutdown()
 
 
 @pytest.fixture
