@@ -24,6 +24,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import llama_tools  # noqa: E402
 
+from app.cli.bench_cmd import bench_test_name  # noqa: E402
+
 TARGET = 0.97
 QUANT = "Q4_K_M"
 CACHE = llama_tools.REPO_ROOT / ".cache"
@@ -105,14 +107,6 @@ def wait_for_idle(max_wait: float, idle_share: float = 0.9) -> None:
             return
 
 
-def test_name(record: dict[str, Any]) -> str:
-    if record["n_prompt"] and not record["n_gen"]:
-        return f"pp{record['n_prompt']}"
-    if record["n_gen"] and not record["n_prompt"]:
-        return f"tg{record['n_gen']}"
-    return f"pp{record['n_prompt']}+tg{record['n_gen']}"
-
-
 def compare(model: Path, llama_bench: Path, args: argparse.Namespace) -> tuple[bool, dict[str, Any]]:
     # speeds[test][tool] = avg_ts of each round; samples[test][tool] = every timed repetition
     speeds: dict[str, dict[str, list[float]]] = {}
@@ -125,10 +119,10 @@ def compare(model: Path, llama_bench: Path, args: argparse.Namespace) -> tuple[b
             started = time.monotonic()
             records = run_tool(tool, llama_bench, model, args)
             for record in records:
-                speeds.setdefault(test_name(record), {t: [] for t in TOOLS})[tool].append(record["avg_ts"])
-                samples.setdefault(test_name(record), {t: [] for t in TOOLS})[tool].extend(record["samples_ts"])
+                speeds.setdefault(bench_test_name(record), {t: [] for t in TOOLS})[tool].append(record["avg_ts"])
+                samples.setdefault(bench_test_name(record), {t: [] for t in TOOLS})[tool].extend(record["samples_ts"])
             raw.append({"round": round_index, "tool": tool, "records": records})
-            summary = ", ".join(f"{test_name(r)} {r['avg_ts']:.2f} t/s" for r in records)
+            summary = ", ".join(f"{bench_test_name(r)} {r['avg_ts']:.2f} t/s" for r in records)
             print(
                 f"  round {round_index + 1}/{args.rounds} {tool:<11} {summary}  ({time.monotonic() - started:.0f} s)",
                 flush=True,

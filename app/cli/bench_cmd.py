@@ -98,7 +98,8 @@ def _csv(records: list[dict[str, Any]]) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def _test_name(record: dict[str, Any]) -> str:
+def bench_test_name(record: dict[str, Any]) -> str:
+    """llama-bench's test label: pp512, tg128 or pp512+tg128."""
     if record["n_prompt"] and not record["n_gen"]:
         return f"pp{record['n_prompt']}"
     if record["n_gen"] and not record["n_prompt"]:
@@ -112,6 +113,6 @@ def _markdown(records: list[dict[str, Any]]) -> str:
     for r in records:
         lines.append(
             f"| {r['model_type']} | {r['model_size'] / 2**20:.2f} MiB | {r['model_n_params'] / 1e6:.2f} M"
-            f" | {r['backends']} | {r['n_threads']} | {_test_name(r)} | {r['avg_ts']:.2f} ± {r['stddev_ts']:.2f} |"
+            f" | {r['backends']} | {r['n_threads']} | {bench_test_name(r)} | {r['avg_ts']:.2f} ± {r['stddev_ts']:.2f} |"
         )
     return "\n".join(lines)
