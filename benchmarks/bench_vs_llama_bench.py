@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import llama_tools  # noqa: E402
 
-from app.cli.bench_cmd import bench_test_name  # noqa: E402
+from runtimes.llama_cpp.bench_table import bench_test_name  # noqa: E402
 
 TARGET = 0.97
 QUANT = "Q4_K_M"

@@ -113,9 +113,62 @@ class LoadOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class BenchSpec:
+    """What ``workbench bench`` asks of any runtime.
+
+    ``params`` holds the CLI's optional knobs by name (``n_prompt``, ``n_gen``,
+    ``providers``, ``compute_units``, ``audio``, ``load`` ...); a runtime reads
+    the keys it understands and ignores the rest, so callers never branch on
+    the runtime.
+    """
+
+    repetitions: int = 5
+    warmup: bool = True
+    n_threads: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BenchRun:
+    """One load-and-measure step of a bench: a label, load options, a request.
+
+    The session answers ``request`` with Metrics(done/total) progress and a
+    Done whose ``result`` is a list of flat record dicts.
+    """
+
+    label: str
+    options: Any
+    request: Any
+
+
 class Runtime(abc.ABC):
     name: str = ""
     capabilities: frozenset[Capability] = frozenset()
+    # File suffixes (lower case) this runtime loads; ``claims`` may look deeper.
+    model_suffixes: tuple[str, ...] = ()
+    # Record keys shown, in order, in the bench table (all keys go to JSON/CSV).
+    bench_columns: tuple[str, ...] = ()
+
+    def claims(self, model: Path) -> bool:
+        """Whether ``model`` is a file (or package folder) this runtime loads."""
+        return Path(model).suffix.lower() in self.model_suffixes
+
+    def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
+        """The runs that benchmark ``model``; runtimes without a bench refuse."""
+        from runtimes.errors import NotSupported
+
+        raise NotSupported(f"the {self.name} runtime has no benchmark")
+
+    def bench_markdown(self, records: list[dict[str, Any]]) -> str:
+        """The bench records as a markdown table of ``bench_columns``."""
+        columns = self.bench_columns or tuple(records[0]) if records else ()
+        lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+        for record in records:
+            cells = (_cell(record.get(c, "")) for c in columns)
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+
 
     @abc.abstractmethod
     def availability(self) -> Availability: ...
@@ -136,3 +189,7 @@ class Runtime(abc.ABC):
 
         self.validate(Path(model), options)
         return WorkerSession.start(self.name, Path(model), options, cancel)
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

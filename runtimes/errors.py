@@ -27,3 +27,13 @@ class WorkerCrashed(WorkbenchError):
         self.log_tail = log_tail
         tail = f"; last log: {log_tail[-1]}" if log_tail else ""
         super().__init__(f"model worker died ({reason}){tail}")
+
+
+class NotSupported(WorkbenchError):
+    """The runtime does not offer this operation (or not on this OS/build)."""
+
+
+class UnknownModelKind(WorkbenchError):
+    def __init__(self, model: str, known: dict[str, tuple[str, ...]]) -> None:
+        kinds = "; ".join(f"{name}: {', '.join(s)}" for name, s in known.items() if s)
+        super().__init__(f"no runtime loads {model!r}; known kinds: {kinds}")

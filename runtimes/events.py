@@ -23,6 +23,15 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Speech:
+    """A stretch of speech found by voice activity detection."""
+
+    start_s: float
+    end_s: float
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
 class AudioChunk:
     """Synthesized audio: float32 mono samples as bytes."""
 
@@ -86,4 +95,4 @@ class Error:
     kind: str = "error"
 
 
-Event = Token | Segment | AudioChunk | Metrics | Done | Error
+Event = Token | Segment | Speech | AudioChunk | Metrics | Done | Error

@@ -4,9 +4,10 @@ the CLI list runtimes only through ``all_runtimes()`` / ``get_runtime()``."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from runtimes.base import Runtime
-from runtimes.errors import UnknownRuntime
+from runtimes.errors import UnknownModelKind, UnknownRuntime
 
 _RUNTIMES: dict[str, Runtime] = {}
 
@@ -43,3 +44,11 @@ def get_runtime(name: str) -> Runtime:
         return _RUNTIMES[name]
     except KeyError:
         raise UnknownRuntime(name, list(_RUNTIMES)) from None
+
+
+def runtime_for(model: Path) -> Runtime:
+    """The runtime that loads ``model``, judged by each runtime's ``claims``."""
+    for runtime in all_runtimes():
+        if runtime.claims(Path(model)):
+            return runtime
+    raise UnknownModelKind(str(model), {r.name: r.model_suffixes for r in all_runtimes()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -34,3 +35,64 @@ class TextRequest:
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):
             raise ValueError("give exactly one of prompt or messages")
+
+
+@dataclass
+class Audio:
+    """Audio for a request: a file path, or float32 mono samples as bytes.
+
+    Runtimes decode and resample what they need (whisper and Silero take
+    16 kHz mono), so callers pass audio as they have it.
+    """
+
+    path: str | None = None
+    samples: bytes | None = None
+    sample_rate: int = 16000
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.samples is None):
+            raise ValueError("give exactly one of path or samples")
+
+
+@dataclass
+class TranscribeRequest:
+    """Speech to text (capability: transcription). Yields Segment events;
+    Done.result is a dict with at least ``language``, ``audio_s`` and ``rtf``."""
+
+    audio: Audio
+    language: str = "auto"  # "auto" detects it
+    translate: bool = False  # translate to English
+    initial_prompt: str = ""
+    n_threads: int | None = None
+
+
+@dataclass
+class VadRequest:
+    """Voice activity detection. Yields one Speech event per speech segment."""
+
+    audio: Audio
+    threshold: float = 0.5
+    min_speech_ms: int = 250
+    hangover_ms: int = 100  # silence kept after speech before a segment ends
+
+
+@dataclass
+class TensorRequest:
+    """Tensor inference (capability: tensor-inference).
+
+    ``inputs`` maps input names to numpy arrays; names left out are filled as
+    ``fill`` says ("random" or "zeros"). Done.result maps output names to arrays.
+    """
+
+    inputs: dict[str, Any] = field(default_factory=dict)
+    fill: str = "random"
+    seed: int = 0
+
+
+@dataclass
+class SynthesisRequest:
+    """Text to speech (capability: speech-synthesis). Yields AudioChunk events."""
+
+    text: str
+    voice: str = ""
+    speed: float = 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from runtimes.base import LoadOptions
 
@@ -36,3 +37,20 @@ class LlamaLoadOptions(LoadOptions):
             raise ValueError("n_threads must be >= 1")
         if self.type_v != "f16" and not self.flash_attn and self.type_v not in ("f32", "bf16"):
             raise ValueError("a quantized V cache needs flash attention (--flash-attn)")
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], n_ctx: int, n_threads: int | None) -> LlamaLoadOptions:
+        """Options from the CLI's load flags by their argparse names (missing ones keep defaults)."""
+        names = {
+            "n_gpu_layers": "n_gpu_layers",
+            "batch_size": "n_batch",
+            "ubatch_size": "n_ubatch",
+            "flash_attn": "flash_attn",
+            "cache_type_k": "type_k",
+            "cache_type_v": "type_v",
+            "mlock": "use_mlock",
+        }
+        values = {field: params[key] for key, field in names.items() if params.get(key) is not None}
+        if params.get("no_mmap"):
+            values["use_mmap"] = False
+        return cls(n_ctx=n_ctx, n_threads=n_threads, **values)

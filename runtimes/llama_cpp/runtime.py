@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtimes.base import Availability, Capability, Device, Runtime, Session
+from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, Runtime, Session
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.registry import register_runtime
 
@@ -14,6 +14,7 @@ from runtimes.registry import register_runtime
 class LlamaCppRuntime(Runtime):
     name = "llama.cpp"
     capabilities = frozenset({Capability.TEXT_GENERATION})
+    model_suffixes = (".gguf",)
 
     def availability(self) -> Availability:
         try:
@@ -44,3 +45,19 @@ class LlamaCppRuntime(Runtime):
         self.validate(model, options)
         # In a worker all output goes to its log file, so let llama.cpp talk.
         return LlamaSession(model, options, verbose=child.IN_WORKER)
+
+    def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
+        from runtimes.llama_cpp.bench import BenchRequest
+
+        n_prompt = tuple(spec.params.get("n_prompt") or (512,))
+        n_gen = tuple(spec.params.get("n_gen") or (128,))
+        request = BenchRequest(n_prompt, n_gen, spec.repetitions, spec.warmup)
+        # llama-bench sizes the context to the longest test.
+        n_ctx = max((*n_prompt, *n_gen, 1))
+        options = LlamaLoadOptions.from_params(spec.params, n_ctx=n_ctx, n_threads=spec.n_threads)
+        return [BenchRun(model.name, options, request)]
+
+    def bench_markdown(self, records: list[dict[str, Any]]) -> str:
+        from runtimes.llama_cpp.bench_table import bench_markdown
+
+        return bench_markdown(records)
