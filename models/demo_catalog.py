@@ -1,0 +1,27 @@
+"""Every kind of demo model ``workbench demo-models`` can write, by name.
+
+Each builder takes (out_dir, progress) and returns the files it wrote as
+(label, path) pairs. Builders are imported lazily: some need optional
+packages (onnx, coremltools) that only their own kind uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Progress = Callable[[int, int, str], Any] | None
+Builder = Callable[[Path, Progress], list[tuple[str, Path]]]
+
+# kind -> "module:function"; the text-model ladder is built by demo_cmd itself.
+DEMO_KINDS: dict[str, str] = {}
+
+
+def demo_builder(kind: str) -> Builder:
+    try:
+        module_name, function = DEMO_KINDS[kind].split(":")
+    except KeyError:
+        raise ValueError(f"unknown demo kind {kind!r}; known: {', '.join(sorted(DEMO_KINDS))}") from None
+    return getattr(importlib.import_module(module_name), function)
