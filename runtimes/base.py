@@ -59,6 +59,10 @@ class Device:
     description: str = ""
     memory_total: int | None = None  # bytes, when known
     memory_free: int | None = None
+    # A device the runtime knows of but cannot use here (e.g. an ONNX execution
+    # provider that is not installed) is listed with available=False and why.
+    available: bool = True
+    reason: str = ""
 
 
 class CancelToken:
@@ -159,6 +163,12 @@ class Runtime(abc.ABC):
         from runtimes.errors import NotSupported
 
         raise NotSupported(f"the {self.name} runtime has no benchmark")
+
+    def describe_model(self, model: Path) -> dict[str, Any]:
+        """Static facts about ``model`` (inputs, outputs, metadata) without running it."""
+        from runtimes.errors import NotSupported
+
+        raise NotSupported(f"the {self.name} runtime cannot describe models")
 
     def bench_markdown(self, records: list[dict[str, Any]]) -> str:
         """The bench records as a markdown table of ``bench_columns``."""
