@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.settings import THEMES
 from ui.context import AppContext
+from ui.widgets.hf_token_box import HfTokenBox
 from ui.theme import apply_theme
 
 SAVE_DELAY_MS = 400
@@ -73,6 +74,8 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Settings", objectName="pageTitle"))
         layout.addWidget(self._models_group())
+        self.hf_token_box = HfTokenBox()
+        layout.addWidget(self.hf_token_box)
         layout.addWidget(self._load_group())
         layout.addWidget(self._appearance_group())
         layout.addWidget(self._telemetry_group())
