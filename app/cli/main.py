@@ -16,6 +16,7 @@ from app.cli import (
     quantize_cmd,
     runtimes_cmd,
     selftest_cmd,
+    token_cmd,
 )
 from models.errors import WorkbenchError
 
@@ -30,6 +31,7 @@ COMMANDS = (
     pull_cmd,
     fit_cmd,
     selftest_cmd,
+    token_cmd,
 )
 
 
