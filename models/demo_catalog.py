@@ -16,7 +16,9 @@ Progress = Callable[[int, int, str], Any] | None
 Builder = Callable[[Path, Progress], list[tuple[str, Path]]]
 
 # kind -> "module:function"; the text-model ladder is built by demo_cmd itself.
-DEMO_KINDS: dict[str, str] = {}
+DEMO_KINDS: dict[str, str] = {
+    "coreml": "models.demo_coreml:build_demo_coreml",
+}
 
 
 def demo_builder(kind: str) -> Builder:

@@ -1,0 +1,84 @@
+"""The Core ML runtime (coremltools), registered as "coreml".
+
+Inspection works on every OS; predictions and benchmarks need macOS, and
+off macOS they refuse with the reason availability() gives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, Runtime, Session
+from runtimes.errors import NotSupported
+from runtimes.registry import register_runtime
+
+
+@register_runtime
+class CoreMLRuntime(Runtime):
+    name = "coreml"
+    capabilities = frozenset({Capability.TENSOR_INFERENCE})
+    model_suffixes = (".mlpackage", ".mlmodel")
+    bench_columns = (
+        "compute_units", "n_runs", "load_s", "first_ms", "p50_ms", "p95_ms", "p99_ms", "throughput_per_s",
+    )
+
+    def availability(self) -> Availability:
+        """Prediction support; off macOS the reason also says inspection still works."""
+        from runtimes.coreml.platform_support import prediction_support
+
+        return prediction_support()
+
+    def devices(self) -> list[Device]:
+        from runtimes.coreml.platform_support import compute_unit_devices
+
+        return compute_unit_devices()
+
+    def describe_model(self, model: Path) -> dict[str, Any]:
+        from runtimes.coreml.package_check import open_coreml
+        from runtimes.coreml.spec_info import describe
+
+        return describe(open_coreml(Path(model)))
+
+    def validate(self, model: Path, options: Any) -> None:
+        """Check the file, the options and the platform before a worker is spawned."""
+        from runtimes.coreml.options import compute_units_of
+        from runtimes.coreml.package_check import open_coreml
+
+        open_coreml(Path(model))
+        self._require_unit(compute_units_of(options))
+
+    def open_session(self, model: Path, options: Any) -> Session:
+        from runtimes.coreml.options import compute_units_of
+        from runtimes.coreml.package_check import open_coreml
+        from runtimes.coreml.session import CoreMLSession
+
+        units = compute_units_of(options)
+        model_file = open_coreml(Path(model))
+        self._require_unit(units)
+        return CoreMLSession(model_file, units)
+
+    def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
+        from runtimes.coreml.bench import CoreMLBenchRequest
+        from runtimes.coreml.options import CoreMLLoadOptions, compute_unit_name
+
+        support = self.availability()
+        if not support.ok:
+            raise NotSupported(f"cannot benchmark {Path(model).name}: {support.reason}")
+        asked = spec.params.get("compute_units")
+        if asked:
+            units = [compute_unit_name(u) for u in asked]
+        else:  # every unit this Mac has, CPU_ONLY first as the baseline
+            units = [d.id for d in self.devices() if d.available]
+        request = CoreMLBenchRequest(reps=spec.repetitions, warmup=spec.warmup)
+        return [BenchRun(unit, CoreMLLoadOptions(compute_units=unit), request) for unit in units]
+
+    def bench_markdown(self, records: list[dict[str, Any]]) -> str:
+        from runtimes.coreml.bench import bench_table
+
+        return bench_table(records, self.bench_columns)
+
+    def _require_unit(self, units: str) -> None:
+        device = next(d for d in self.devices() if d.id == units)
+        if not device.available:
+            raise NotSupported(f"Core ML cannot predict on {units}: {device.reason}")

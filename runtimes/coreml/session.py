@@ -1,0 +1,95 @@
+"""A Core ML model loaded on one compute unit, in the current (macOS) process."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.coreml.bench import CoreMLBenchRequest, run_bench
+from runtimes.coreml.ct_import import import_coremltools
+from runtimes.coreml.features import describe_feature
+from runtimes.coreml.inputs import make_inputs
+from runtimes.coreml.package_check import CoreMLFile
+from runtimes.errors import LoadFailed
+from runtimes.events import Done, Event
+from runtimes.memory import own_peak_rss
+from runtimes.requests import TensorRequest
+
+
+class CoreMLSession(Session):
+    def __init__(self, model: CoreMLFile, compute_units: str) -> None:
+        ct = import_coremltools()
+        self.file = model
+        self.compute_units = compute_units
+        t0 = time.perf_counter()
+        try:
+            # Core ML compiles the spec here and specializes it for the unit.
+            self.model = ct.models.MLModel(str(model.path), compute_units=ct.ComputeUnit[compute_units])
+        except Exception as exc:  # coremltools raises bare Exception for compile errors
+            raise LoadFailed(f"Core ML could not load {model.path.name} on {compute_units}: {exc}") from exc
+        self._stateful = bool(model.spec.description.state)
+        self.stats = SessionStats(
+            load_seconds=time.perf_counter() - t0, peak_rss_bytes=own_peak_rss(), pid=os.getpid()
+        )
+        self.info: dict[str, Any] = {
+            "model": str(model.path),
+            "model_type": model.spec.WhichOneof("Type"),
+            "compute_units": compute_units,
+            "inputs": [describe_feature(f) for f in model.spec.description.input],
+            "outputs": [describe_feature(f) for f in model.spec.description.output],
+        }
+
+    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+        if isinstance(request, TensorRequest):
+            return self._predict_once(request)
+        if isinstance(request, CoreMLBenchRequest):
+            return self._bench(request, cancel)
+        raise TypeError(f"the coreml runtime takes TensorRequest or CoreMLBenchRequest, not {type(request).__name__}")
+
+    def _predictor(self, inputs: dict[str, Any]) -> Any:
+        if self._stateful:  # stateful models (KV caches) need a state object per prediction run
+            state = self.model.make_state()
+            return lambda: self.model.predict(inputs, state=state)
+        return lambda: self.model.predict(inputs)
+
+    def _predict_once(self, request: TensorRequest) -> Iterator[Event]:
+        predict = self._predictor(make_inputs(self.file.spec, request))
+        t0 = time.perf_counter()
+        outputs = predict()
+        elapsed = time.perf_counter() - t0
+        self.stats.peak_rss_bytes = own_peak_rss()
+        yield Done(result={name: _as_array(value) for name, value in outputs.items()})
+        self.info["last_predict_s"] = elapsed
+
+    def _bench(self, request: CoreMLBenchRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        predict = self._predictor(make_inputs(self.file.spec, TensorRequest(fill=request.fill, seed=request.seed)))
+        ct = import_coremltools()
+        context = {
+            "model_filename": str(self.file.path),
+            "model_type": self.file.spec.WhichOneof("Type"),
+            "compute_units": self.compute_units,
+            "load_s": self.stats.load_seconds,
+            "coremltools": ct.__version__,
+            "macos": platform.mac_ver()[0],
+            "machine": platform.machine(),
+        }
+        for event in run_bench(predict, request, context, cancel):
+            if isinstance(event, Done):
+                event.result[0]["peak_rss_bytes"] = own_peak_rss()
+            yield event
+
+    def close(self) -> None:
+        self.model = None
+
+
+def _as_array(value: Any) -> Any:
+    """numpy for arrays, images and scalars; class-probability dicts stay dicts."""
+    if isinstance(value, dict | str):
+        return value
+    return np.asarray(value)
