@@ -62,10 +62,9 @@ class CoreMLSession(Session):
         predict = self._predictor(make_inputs(self.file.spec, request))
         t0 = time.perf_counter()
         outputs = predict()
-        elapsed = time.perf_counter() - t0
+        self.info["last_predict_s"] = time.perf_counter() - t0
         self.stats.peak_rss_bytes = own_peak_rss()
         yield Done(result={name: _as_array(value) for name, value in outputs.items()})
-        self.info["last_predict_s"] = elapsed
 
     def _bench(self, request: CoreMLBenchRequest, cancel: CancelToken | None) -> Iterator[Event]:
         predict = self._predictor(make_inputs(self.file.spec, TensorRequest(fill=request.fill, seed=request.seed)))
