@@ -1,5 +1,7 @@
 """The byte loop: fetch a URL into a .part file with HTTP Range, resuming where
-the file ends, retrying drops/429/5xx with backoff, then verifying SHA-256.
+the file ends, retrying drops/429/5xx with backoff. The SHA-256 is computed as
+the bytes arrive (a resumed .part is hashed once up to where it ends), so
+verifying a finished multi-GiB file costs no second pass over it.
 
 Owned here rather than hf_hub_download because the app needs per-chunk
 progress, pause/cancel between chunks, and a quarantine on hash mismatch.
@@ -55,16 +57,44 @@ class RetryPolicy:
         return min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s)
 
 
+class PartDigest:
+    """SHA-256 of a .part's bytes, kept in step with the file as bytes are appended."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self.length = 0
+
+    def sync(self, part: Path, offset: int, stop: StopFlag) -> None:
+        """Make the digest cover exactly part[0:offset] (after a resume or a restart)."""
+        if self.length == offset:
+            return
+        self._hash, self.length = hashlib.sha256(), 0
+        if offset:
+            with open(part, "rb") as f:
+                while self.length < offset and (block := f.read(min(CHUNK, offset - self.length))):
+                    self.update(block)
+                    _check_stop(stop)
+
+    def update(self, data: bytes) -> None:
+        self._hash.update(data)
+        self.length += len(data)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 ProgressFn = Callable[[DownloadProgress], None]
 GetFn = Callable[[str, dict[str, str]], httpx.Response]  # streaming GET
 
 
 def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
                   progress: ProgressFn | None = None, stop: StopFlag | None = None,
-                  retry: RetryPolicy = RetryPolicy()) -> None:
-    """Make `part` hold exactly `total` bytes of `url`. Resumes from its current size."""
+                  retry: RetryPolicy = RetryPolicy()) -> str:
+    """Make `part` hold exactly `total` bytes of `url`, resuming from its current size;
+    returns the SHA-256 of the finished file."""
     stop = stop or StopFlag()
     meter = SpeedMeter()
+    digest = PartDigest()
     failures = 0
     part.parent.mkdir(parents=True, exist_ok=True)
     while True:
@@ -73,10 +103,11 @@ def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
             part.unlink()
             offset = 0
         if offset == total:
-            return
+            digest.sync(part, total, stop)
+            return digest.hexdigest()
         _check_stop(stop)
         try:
-            got = _fetch_range(get, url, part, offset, total, label, progress, stop, meter)
+            got = _fetch_range(get, url, part, offset, total, label, progress, stop, meter, digest)
         except HubError as e:
             if not is_retryable(e.status):
                 raise
@@ -101,7 +132,7 @@ def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
 
 
 def _fetch_range(get: GetFn, url: str, part: Path, offset: int, total: int, label: str,
-                 progress: ProgressFn | None, stop: StopFlag, meter: SpeedMeter) -> int:
+                 progress: ProgressFn | None, stop: StopFlag, meter: SpeedMeter, digest: PartDigest) -> int:
     """One request from `offset`; returns how many bytes it appended."""
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     response = get(url, headers)
@@ -121,15 +152,19 @@ def _fetch_range(get: GetFn, url: str, part: Path, offset: int, total: int, labe
         elif offset:  # 200: the server ignored Range, so rewrite from the start
             offset = 0
         written = 0
+        digest.sync(part, offset, stop)
+        # Raw bytes skip httpx's decoder chain when the body is not content-encoded.
+        encoded = response.headers.get("Content-Encoding", "identity") != "identity"
         # Unbuffered appends: bytes handed to the OS survive the app being killed.
         with open(part, "r+b" if offset else "wb", buffering=0) as f:
             f.seek(offset)
             f.truncate()
             # As received (no re-chunking): a drop loses nothing that reached us.
-            for data in response.iter_bytes():
+            for data in response.iter_bytes() if encoded else response.iter_raw():
                 if offset + written + len(data) > total:
                     raise HubError(f"download {label}: server sent more than the listed {total} bytes", 502)
                 f.write(data)
+                digest.update(data)
                 written += len(data)
                 if progress:
                     progress(DownloadProgress(label, offset + written, total, meter.add(len(data))))
@@ -145,12 +180,3 @@ def _check_stop(stop: StopFlag) -> None:
     if stop.stopped:
         raise DownloadCancelled("paused" if stop.reason == "pause" else "cancelled")
 
-
-def sha256_of(path: Path, stop: StopFlag | None = None) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-            if stop is not None and stop.stopped:
-                _check_stop(stop)
-    return digest.hexdigest()

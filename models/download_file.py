@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.download_fetch import RetryPolicy, StopFlag, fetch_to_part, sha256_of
+from models.download_fetch import RetryPolicy, StopFlag, fetch_to_part
 from models.download_paths import blob_path, link_snapshot, repo_folder, snapshot_path, write_ref
 from models.download_progress import DownloadProgress
 from models.errors import WorkbenchError
@@ -50,8 +50,8 @@ def download_file(client: HubClient, target: DownloadTarget, cache_dir: Path,
     retry = retry or RetryPolicy()
     url = client.file_url(repo.repo_id, f.path, repo.commit)
     try:
-        fetch_to_part(lambda u, h: client.get(u, h, stream=True), url, part, f.size, f.path,
-                      progress, stop, retry)
+        actual = fetch_to_part(lambda u, h: client.get(u, h, stream=True), url, part, f.size, f.path,
+                               progress, stop, retry)
     except DownloadCancelled:
         if stop.reason != "pause":
             part.unlink(missing_ok=True)
@@ -59,7 +59,6 @@ def download_file(client: HubClient, target: DownloadTarget, cache_dir: Path,
     if f.sha256:
         if progress:
             progress(DownloadProgress(f.path, f.size, f.size, 0.0, "verifying"))
-        actual = sha256_of(part, stop)
         if actual != f.sha256:
             where = quarantine(cache_dir, repo.repo_id, part, f.path)
             raise HashMismatch(f"{f.path}: SHA-256 mismatch (expected {f.sha256[:12]}…, got {actual[:12]}…); "

@@ -39,7 +39,9 @@ class FakeHub:
         self.repos: dict[str, FakeRepo] = {}
         self.statuses: dict[str, list[int]] = {}  # path prefix -> statuses to answer first (consumed)
         self.drop_after: dict[str, int] = {}  # file -> drop the connection after this many bytes (once)
-        self.chunk_delay_s = 0.0  # per 64 KiB, to make a transfer slow enough to kill mid-way
+        self.chunk_delay_s = 0.0  # per write, to make a transfer slow enough to kill mid-way
+        self.write_size = 65536
+        self._sha_cache: dict[int, tuple[bytes, str]] = {}
         self.served: list[tuple[str, int, int]] = []
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -62,6 +64,14 @@ class FakeHub:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def sha256(self, data: bytes) -> str:
+        """Cached per body object: hashing a GiB file on every request would time the server, not the client."""
+        cached = self._sha_cache.get(id(data))
+        if cached is None or cached[0] is not data:
+            cached = (data, hashlib.sha256(data).hexdigest())
+            self._sha_cache[id(data)] = cached
+        return cached[1]
 
     def bytes_served(self, filename: str) -> int:
         return sum(n for f, _, n in self.served if f == filename)
@@ -138,7 +148,7 @@ class FakeHub:
                                       {"X-Error-Code": "RepoNotFound"})
                 siblings = []
                 for name, data in {**repo.files, **repo.extra_names}.items():
-                    sha = repo.advertised_sha.get(name, hashlib.sha256(data).hexdigest())
+                    sha = repo.advertised_sha.get(name, hub.sha256(data))
                     siblings.append({"rfilename": name, "size": len(data), "blobId": hashlib.sha1(data).hexdigest(),
                                      "lfs": {"sha256": sha, "size": len(data), "pointerSize": 134}})
                 self._json(200, {"id": repo_id, "sha": COMMIT, "siblings": siblings, "private": False,
@@ -158,7 +168,7 @@ class FakeHub:
                     if start >= len(data):
                         return self._json(416, {"error": "range not satisfiable"})
                     status = 206
-                sha = hashlib.sha256(data).hexdigest()
+                sha = hub.sha256(data)
                 self.send_response(status)
                 self.send_header("Content-Length", str(end - start + 1))
                 self.send_header("Accept-Ranges", "bytes")
@@ -171,7 +181,7 @@ class FakeHub:
                 self.end_headers()
                 if head:
                     return
-                body = data[start:end + 1]
+                body = memoryview(data)[start:end + 1]  # no copy: the benchmark serves GiB files
                 limit = hub.drop_after.pop(name, None)
                 sent = 0
                 try:
@@ -179,7 +189,7 @@ class FakeHub:
                         if limit is not None and sent >= limit:
                             self.close_connection = True
                             return  # drop mid-body: the client sees a short read
-                        step = 65536 if limit is None else min(65536, limit - sent)
+                        step = hub.write_size if limit is None else min(hub.write_size, limit - sent)
                         piece = body[sent:sent + step]
                         self.wfile.write(piece)
                         sent += len(piece)
