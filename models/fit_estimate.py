@@ -16,6 +16,10 @@ library can say "fits" before anything is downloaded. The pieces, all in bytes:
               flash-attn:    n_ub*n_kv*2          + n_ub*4*(max(4*n_ff, n_vocab) + n_embd)
             (the first term is the f32 KQ scores plus mask, or only the f16 mask
             with flash attention; the second is the widest FFN/logits activation.)
+  work      without flash attention the CPU backend converts the f32 softmax(KQ)
+            to the V cache's type for the KQV product, in a work buffer outside
+            the compute buffer: n_ub*n_kv*n_head*bytes(V). Seen as the RSS that
+            grew with n_ctx beyond the logged buffers (benchmarks/fit_accuracy.py).
   overhead  the worker's own RSS before any model: Python + llama_cpp import +
             ggml CPU backend, measured by benchmarks/fit_accuracy.py.
   gpu       a CUDA context costs VRAM before any tensor; not calibrated here
@@ -177,6 +181,8 @@ def estimate(shape: ModelShape, req: FitRequest) -> MemoryEstimate:
     compute_vram = compute if gpu_layers else 0
     # With layers on the GPU the CPU still holds the embeddings' activations.
     compute_ram = compute if not gpu_layers else N_UBATCH * 4 * (shape.n_embd + shape.n_vocab)
+    if not gpu_layers and not req.uses_flash_attn:
+        compute_ram += cpu_work_buffer_bytes(shape, req.n_ctx, req.kv_type)
     ram = w_ram + repack + (kv_total - kv_vram) + compute_ram + PROCESS_OVERHEAD
     vram = w_vram + kv_vram + compute_vram + (GPU_CONTEXT_OVERHEAD if gpu_layers else 0)
     return MemoryEstimate(ram, vram, w_ram, w_vram, repack, kv_total - kv_vram, kv_vram,
@@ -195,6 +201,13 @@ def compute_buffer_bytes(shape: ModelShape, n_ctx: int, flash_attn: bool) -> int
         return n_ub * n_kv * 2 + n_ub * 4 * (max(4 * shape.n_ff, shape.n_vocab) + shape.n_embd)
     n_embd_gqa = shape.n_head_kv * shape.head_dim_k
     return n_ub * n_kv * (shape.n_head + 1) * 4 + n_ub * 4 * (max(2 * shape.n_ff, shape.n_vocab) + n_embd_gqa)
+
+
+def cpu_work_buffer_bytes(shape: ModelShape, n_ctx: int, kv_type: str) -> int:
+    """The CPU backend's scratch for softmax(KQ) converted to the V type (no flash attention)."""
+    if kv_type == "f32":
+        return 0  # an f32 V needs no conversion
+    return int(N_UBATCH * _padded_ctx(n_ctx) * shape.n_head * KV_BYTES_PER_ELEMENT[kv_type])
 
 
 def machine_memory() -> Machine:
