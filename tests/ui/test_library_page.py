@@ -16,6 +16,7 @@ from models.hub_client import HubClient
 from tests.fake_hub import DEMO_REPO as REPO
 from tests.fake_hub import FakeRepo
 from ui.pages.library_page import LibraryPage
+from ui.widgets.library_downloads import in_background
 from ui.widgets.library_first_run import SUGGESTED_FILE, SUGGESTED_REPO
 
 pytest_plugins = ["tests.hub_fixtures"]  # the fake Hub fixtures
@@ -202,3 +203,54 @@ def _texts(widget) -> str:
     from PySide6.QtWidgets import QLabel
 
     return " ".join(label.text() for label in widget.findChildren(QLabel))
+
+
+def test_third_download_waits_for_a_free_slot(qtbot, page, hub):
+    hub.chunk_delay_s = 0.05
+    select_repo(qtbot, page, REPO)
+    for quant in ("Q8_0", "Q4_K_M", "Q2_K"):
+        page.quants.download_button(quant).click()
+    newest, *older = page.downloads.rows
+    assert [r.state for r in older] == ["downloading", "downloading"]
+    assert newest.state == "queued" and "Waiting: 2 downloads running" in newest.status.text()
+    hub.chunk_delay_s = 0.0
+    qtbot.waitUntil(lambda: all(r.state == "done" for r in page.downloads.rows), timeout=WAIT_MS)
+
+
+def test_unfinished_download_is_listed_after_a_restart_and_resumes(qtbot, ctx, hub, tmp_path, demo_ladder):
+    client = HubClient(endpoint=hub.url, token=None)
+
+    def open_page():
+        widget = LibraryPage(ctx, hub=client, cache_dir=tmp_path / "hf-cache", home=tmp_path / "home")
+        widget.machine = lambda: Machine(free_ram=8 * GIB, free_vram=0)
+        widget.retry = FAST_RETRY
+        qtbot.addWidget(widget)
+        return widget
+
+    hub.chunk_delay_s = 0.05
+    first = open_page()
+    select_repo(qtbot, first, REPO)
+    first.quants.download_button("Q8_0").click()
+    row = first.downloads.rows[0]
+    qtbot.waitUntil(lambda: " of " in row.status.text(), timeout=WAIT_MS)
+    first.shutdown()  # the window closes mid-download
+    qtbot.waitUntil(lambda: not row.running, timeout=WAIT_MS)
+    kept = sum(p.stat().st_size for p in (tmp_path / "hf-cache").rglob("*.part"))
+    assert kept > 0
+    hub.chunk_delay_s = 0.0
+
+    second = open_page()
+    qtbot.waitUntil(lambda: len(second.downloads.rows) == 1, timeout=WAIT_MS)
+    restored = second.downloads.rows[0]
+    assert restored.state == "paused" and "Interrupted last time" in restored.status.text()
+    restored.pause_button.click()  # "Resume"
+    qtbot.waitUntil(lambda: restored.state == "done", timeout=WAIT_MS)
+    bodies = [(start, sent) for f, start, sent in hub.served if f == "workbench-tiny-Q8_0.gguf"]
+    assert (kept, demo_ladder["Q8_0"].stat().st_size - kept) in bodies
+
+    in_background(lambda: None).result(timeout=10)  # the journal's writes are done
+    third = open_page()  # finished jobs leave the journal
+    qtbot.wait(500)
+    assert third.downloads.rows == []
+    for widget in (second, third):
+        widget.shutdown()

@@ -71,6 +71,7 @@ class LibraryPage(QWidget):
         self._fit_worker: GeneratorWorker | None = None
         self._build()
         QTimer.singleShot(0, self.rescan)
+        QTimer.singleShot(0, self._restore_downloads)
 
     def _build(self) -> None:
         self.search_panel = LibrarySearch()
@@ -184,6 +185,18 @@ class LibraryPage(QWidget):
     def _download_option(self, option: QuantOption) -> None:
         if self._repo is not None:
             self.downloads.add(self._client(), DownloadJob(self._repo, list(option.files), self._cache()), self.retry)
+
+    def _restore_downloads(self) -> None:
+        """List the downloads an earlier run left unfinished (read on a worker)."""
+
+        def work(cancel):
+            from app.download_journal import unfinished
+
+            jobs = unfinished()
+            if jobs:
+                yield self._client(), jobs
+
+        self._run(work, on_yield=lambda found: self.downloads.restore(*found, self.retry))
 
     def _download_named(self, repo_id: str, filename: str) -> None:
         self.first_run.status.setText(f"Looking up {repo_id}…")

@@ -3,16 +3,21 @@ bar, bytes/speed/ETA, Pause/Resume/Cancel and a one-line error.
 
 Each job runs models.download_queue.stream_job on a worker; Pause and Cancel
 set the job's StopFlag (checked between chunks), Resume starts a new worker
-that continues from the kept .part files.
+that continues from the kept .part files. At most MAX_ACTIVE jobs download at
+once (more only split the same bandwidth); the rest wait in order. Started
+jobs are kept in app.download_journal until they finish or are cancelled, so a
+restart lists them again, paused, with their bytes.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
+from app import download_journal
 from models.download_fetch import RetryPolicy
 from models.download_queue import DownloadJob, JobDone, JobProgress, stream_job
 from models.hub_client import HubClient
@@ -21,10 +26,21 @@ from ui.widgets.library_format import error_text, eta_text, size_text, speed_tex
 from ui.workers import GeneratorWorker, start_worker
 
 PROGRESS_STEPS = 1000
+MAX_ACTIVE = 2
+
+
+# Journal writes are small but still disk I/O: off the GUI thread, one at a
+# time and in order (a fast job's "forget" must not overtake its "remember").
+_journal_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-journal")
+
+
+def in_background(action) -> Future:
+    return _journal_io.submit(action)
 
 
 class DownloadRow(QWidget):
     finished = Signal(object)  # tuple of paths
+    state_changed = Signal(str)
 
     def __init__(self, client: HubClient, job: DownloadJob, retry: RetryPolicy | None) -> None:
         super().__init__(objectName="downloadRow")
@@ -56,6 +72,7 @@ class DownloadRow(QWidget):
         self.job.restart()
         self.state, self.error = "downloading", ""
         self._buttons()
+        self.state_changed.emit(self.state)
         self._worker = start_worker(lambda cancel: stream_job(self.client, self.job, self.retry),
                                     on_yield=self._on_event, on_error=self._on_error, on_finish=self._on_finish)
 
@@ -68,6 +85,8 @@ class DownloadRow(QWidget):
         if self.state == "downloading":
             self.job.stop.stop("cancel")  # download_file deletes the .part
             self.status.setText("Cancelling…")
+        elif self.state == "queued":
+            self._set("cancelled", "Cancelled before it started")
         elif self.state in ("paused", "failed"):
             self._worker = start_worker(self._discard, on_finish=lambda: None)
             self._set("cancelled", "Cancelled")
@@ -122,6 +141,7 @@ class DownloadRow(QWidget):
 
     def _on_finish(self) -> None:
         self._buttons()
+        self.state_changed.emit(self.state)  # a slot is free again
 
     def _kept(self) -> int:
         return sum(p.stat().st_size for p in self.job.part_files() if p.exists())
@@ -132,11 +152,12 @@ class DownloadRow(QWidget):
         self.status.setProperty("error", state == "failed")
         self.status.setStyleSheet("color: #ea4335;" if state == "failed" else "")
         self._buttons()
+        self.state_changed.emit(state)
 
     def _buttons(self) -> None:
         self.pause_button.setText("Resume" if self.state in ("paused", "failed") else "Pause")
         self.pause_button.setVisible(self.state in ("downloading", "paused", "failed"))
-        self.cancel_button.setVisible(self.state in ("downloading", "paused", "failed"))
+        self.cancel_button.setVisible(self.state in ("queued", "downloading", "paused", "failed"))
 
 
 class LibraryDownloads(QWidget):
@@ -147,6 +168,7 @@ class LibraryDownloads(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[DownloadRow] = []
+        self._starting = False
         self.empty = QLabel("No downloads yet. Pick a quant and press Download.", objectName="statsLine")
         inner = QWidget()
         self._list = QVBoxLayout(inner)
@@ -161,13 +183,51 @@ class LibraryDownloads(QWidget):
         layout.addWidget(scroll, 1)
 
     def add(self, client: HubClient, job: DownloadJob, retry: RetryPolicy | None = None) -> DownloadRow:
+        row = self._row(client, job, retry)
+        in_background(lambda: download_journal.remember(job))
+        self._start_waiting()
+        return row
+
+    def restore(self, client: HubClient, jobs: list[DownloadJob], retry: RetryPolicy | None = None) -> None:
+        """Jobs from the journal: listed paused, with what their .part files kept."""
+        for job in jobs:
+            row = self._row(client, job, retry)
+            row._set("paused", f"Interrupted last time with {size_text(row._kept())} of "
+                     f"{size_text(job.total)}; Resume continues from there")
+
+    def _row(self, client: HubClient, job: DownloadJob, retry: RetryPolicy | None) -> DownloadRow:
         row = DownloadRow(client, job, retry)
         row.finished.connect(self.finished)
+        row.state_changed.connect(lambda state, row=row: self._state_changed(row, state))
         self.rows.insert(0, row)
         self.empty.hide()
         self._list.insertWidget(0, row)
-        row.start()
         return row
+
+    def _state_changed(self, row: DownloadRow, state: str) -> None:
+        if state in ("done", "cancelled"):
+            in_background(lambda: download_journal.forget(row.job))
+        self._start_waiting()
+
+    def _start_waiting(self) -> None:
+        if self._starting:  # row.start() reports its new state back here
+            return
+        self._starting = True
+        try:
+            self._start_in_order()
+        finally:
+            self._starting = False
+
+    def _start_in_order(self) -> None:
+        active = sum(r.state == "downloading" for r in self.rows)
+        for row in reversed(self.rows):  # oldest first
+            if row.state != "queued":
+                continue
+            if active >= MAX_ACTIVE:
+                row.status.setText(f"Waiting: {active} downloads running")
+                continue
+            row.start()
+            active += 1
 
     def shutdown(self) -> None:
         for row in self.rows:
