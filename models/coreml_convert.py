@@ -39,9 +39,10 @@ def _precision(ct: Any, precision: str) -> Any:
 def save_mil_program(program: Any, out_path: Path, precision: str = "float16", **metadata: str) -> Path:
     """Convert a MIL builder program (``@mb.program``) to an ML program package at ``out_path``."""
     ct = import_coremltools()
+    compute_precision = _precision(ct, precision)
     try:
         with _quiet():
-            model = ct.convert(program, convert_to="mlprogram", compute_precision=_precision(ct, precision))
+            model = ct.convert(program, convert_to="mlprogram", compute_precision=compute_precision)
     except (ValueError, TypeError, NotImplementedError, RuntimeError) as exc:
         raise ConversionError(f"coremltools could not convert the MIL program: {exc}") from exc
     return _save(model, out_path, metadata)
@@ -62,6 +63,7 @@ def convert_torch_module(
     except ImportError as exc:
         raise ConversionError(f"converting a PyTorch module needs torch ({exc}); pip install torch") from exc
     ct = import_coremltools()
+    compute_precision = _precision(ct, precision)
     names = list(input_names or [f"input_{i}" for i in range(len(example_inputs))])
     if len(names) != len(example_inputs):
         raise ValueError(f"{len(names)} input names for {len(example_inputs)} example inputs")
@@ -76,7 +78,7 @@ def convert_torch_module(
                 inputs=inputs,
                 outputs=outputs,
                 convert_to="mlprogram",
-                compute_precision=_precision(ct, precision),
+                compute_precision=compute_precision,
             )
     except (ValueError, TypeError, NotImplementedError, RuntimeError) as exc:
         raise ConversionError(f"coremltools could not convert the traced module: {exc}") from exc
