@@ -21,9 +21,10 @@ from runtimes.base import CancelToken
 CTX, CHUNKS = 128, 3
 
 
-def _spec(reference: Path, variants: list[Path], speed: bool = False) -> CompareSpec:
+def _spec(reference: Path, variants: list[Path], speed: bool = False, max_parallel: int = 1) -> CompareSpec:
     text, name = read_text(None)
-    return CompareSpec(reference, variants, text, name, n_ctx=CTX, n_chunks=CHUNKS, n_threads=1, speed=speed)
+    return CompareSpec(reference, variants, text, name, n_ctx=CTX, n_chunks=CHUNKS, n_threads=1, speed=speed,
+                       max_parallel=max_parallel)
 
 
 def test_kld_grows_as_bits_shrink(demo_ladder: dict[str, Path]) -> None:

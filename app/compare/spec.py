@@ -1,0 +1,65 @@
+"""What a comparison measures (CompareSpec) and the small pieces the runner
+shares with its callers: the worker loader, the outcome, a combined cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runtimes.base import CancelToken, Session
+from runtimes.llama_cpp.bench import BenchRequest
+from runtimes.llama_cpp.options import LlamaLoadOptions
+
+
+@dataclass
+class CompareSpec:
+    reference: Path
+    variants: list[Path]
+    text: bytes
+    text_name: str = "text"
+    n_ctx: int = 512
+    n_chunks: int | None = None
+    n_threads: int | None = None
+    flash_attn: bool = False
+    speed: bool = True  # also measure pp/tg tokens/s (llama-bench style, small sizes)
+    bench_prompt: int = 128
+    bench_gen: int = 32
+    bench_reps: int = 2
+    max_parallel: int | None = None  # variants at once, memory permitting; None: one per core, at most 4
+
+    def load_options(self, n_threads: int | None = None) -> LlamaLoadOptions:
+        return LlamaLoadOptions(n_ctx=self.n_ctx, n_batch=min(2048, self.n_ctx),
+                                n_threads=n_threads or self.n_threads, flash_attn=self.flash_attn)
+
+    def logits_tag(self) -> str:
+        return f"fa={int(self.flash_attn)}"
+
+    def bench_request(self) -> BenchRequest:
+        return BenchRequest((min(self.bench_prompt, self.n_ctx),), (min(self.bench_gen, self.n_ctx),),
+                            self.bench_reps)
+
+
+def default_loader(model: Path, options: LlamaLoadOptions) -> Session:
+    from runtimes.registry import get_runtime
+
+    return get_runtime("llama.cpp").load(model, options)
+
+
+@dataclass
+class CompareOutcome:
+    records: list[dict[str, Any]]
+    run_dir: Path
+    cancelled: bool = False
+    evaluated: list[str] = field(default_factory=list)
+
+
+class AnyCancel:
+    """Cancelled when the caller cancels or a sibling worker failed."""
+
+    def __init__(self, outer: CancelToken | None) -> None:
+        self.outer, self.inner = outer, CancelToken()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.inner.cancelled or (self.outer is not None and self.outer.cancelled)
