@@ -18,6 +18,7 @@ Builder = Callable[[Path, Progress], list[tuple[str, Path]]]
 # kind -> "module:function"; the text-model ladder is built by demo_cmd itself.
 DEMO_KINDS: dict[str, str] = {
     "coreml": "models.demo_coreml:build_demo_coreml",
+    "onnx": "models.demo_onnx:build_demo_onnx",
 }
 
 

@@ -20,6 +20,7 @@ SYSTEM_PACKAGES=(
 )
 # Test-only system packages are added here as features need them.
 TEST_SYSTEM_PACKAGES=(xvfb) # tests/ui/test_screenshots.py runs the window on a virtual X server
+TEST_SYSTEM_PACKAGES+=(espeak-ng) # tests/test_vad.py: real speech for Silero VAD
 
 missing_packages() {
     local wanted=("$@") missing=()
@@ -51,3 +52,7 @@ EXTRAS=""
 [ "$MODE" = test ] && EXTRAS="[test,packaging]" # tests/test_packaging.py freezes the app
 echo "setup: installing workbench$EXTRAS (the first run compiles llama-cpp-python: ~10 min on 2 cores)"
 "$VENV/bin/python" -m pip install --quiet --editable ".$EXTRAS"
+# silero-vad ships the Silero VAD ONNX model that runtimes/onnx runs with onnxruntime. Its metadata
+# requires torch (for its own Python module, which Workbench never imports), so it cannot be a
+# pyproject dependency without pulling torch and CUDA (~2 GB): --no-deps installs just the files.
+"$VENV/bin/python" -m pip install --quiet --no-deps "silero-vad>=6,<7"

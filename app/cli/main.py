@@ -11,6 +11,7 @@ from app.cli import (
     demo_cmd,
     fit_cmd,
     generate_cmd,
+    infer_cmd,
     inspect_cmd,
     pull_cmd,
     quantize_cmd,
@@ -23,6 +24,7 @@ from models.errors import WorkbenchError
 COMMANDS = (
     generate_cmd,
     inspect_cmd,
+    infer_cmd,
     bench_cmd,
     runtimes_cmd,
     demo_cmd,
