@@ -1,0 +1,1 @@
+"""Text-to-speech runtimes (capability: speech synthesis): espeak-ng, Kokoro, Piper."""
