@@ -12,7 +12,15 @@ pytest.importorskip("coremltools", reason="coremltools is a project dependency; 
 
 from models.coremltools_import import import_coremltools  # noqa: E402
 from runtimes.base import CancelToken, LoadOptions  # noqa: E402
-from runtimes.coreml.bench import bench_table, latency_record, measure, speedup_column  # noqa: E402
+from runtimes.coreml.bench import (  # noqa: E402
+    WARMUP_RUNS,
+    CoreMLBenchRequest,
+    bench_table,
+    latency_record,
+    measure,
+    run_bench,
+    speedup_column,
+)
 from runtimes.coreml.inputs import BadInput, make_inputs  # noqa: E402
 from runtimes.coreml.options import CoreMLLoadOptions, compute_units_of  # noqa: E402
 from runtimes.events import Metrics  # noqa: E402
@@ -77,50 +85,70 @@ def test_bad_inputs_are_named():
         make_inputs(spec, TensorRequest(fill="ones"))
 
 
-def test_measure_times_each_run_after_an_untimed_warmup():
+def test_measure_times_the_first_run_apart_then_runs_until_settled():
     calls = []
 
     def predict():
-        calls.append(time.perf_counter())
-        time.sleep(0.002)
+        calls.append(1)
+        time.sleep(0.001 if len(calls) > 1 else 0.02)  # the first prediction compiles
 
-    events = list(measure(predict, reps=4, warmup=True, cancel=None))
-    progress, (first_ns, samples) = events[:-1], events[-1]
-    assert [e.values for e in progress] == [{"done": i, "total": 4} for i in range(1, 5)]
-    assert len(calls) == 5 and len(samples) == 4
-    assert first_ns >= 2e6 and all(s >= 2e6 for s in samples)
+    request = CoreMLBenchRequest(repetitions=5, min_runs=20, min_time_s=0.0)
+    *progress, (first_ms, samples) = measure(predict, request, cancel=None)
+    assert first_ms >= 20 and len(samples) == 20
+    assert len(calls) == 1 + WARMUP_RUNS + 20  # first, untimed warm-ups, timed runs
+    assert all(1 <= s < 20 for s in samples)
+    assert progress[-1].values == {"done": 20, "total": 20}
 
 
-def test_measure_stops_when_cancelled():
+def test_measure_honours_repetitions_the_time_budget_and_cancel():
+    def predict():
+        time.sleep(0.001)
+
+    # repetitions above min_runs: all of them run.
+    *_, (_, samples) = measure(predict, CoreMLBenchRequest(repetitions=30, min_runs=5, min_time_s=0), None)
+    assert len(samples) == 30
+    # the time budget stops a bench that would otherwise want 10 000 runs.
+    budget = CoreMLBenchRequest(repetitions=1, min_runs=10_000, time_budget_s=0.05, warmup=False)
+    *_, (first_ms, samples) = measure(predict, budget, None)
+    assert first_ms is None and 5 <= len(samples) < 200
     cancel = CancelToken()
     runs = []
 
-    def predict():
+    def cancelling():
         runs.append(1)
         if len(runs) == 3:
             cancel.cancel()
 
-    *progress, (first_ns, samples) = measure(predict, reps=10, warmup=False, cancel=cancel)
-    assert first_ns is None and len(samples) == 3
-    assert all(isinstance(e, Metrics) for e in progress)
+    *progress, (_, samples) = measure(cancelling, CoreMLBenchRequest(warmup=False), cancel)
+    assert len(samples) == 3 and all(isinstance(e, Metrics) for e in progress)
 
 
 def test_latency_record_percentiles_and_throughput():
-    samples = [i * 1_000_000 for i in range(1, 101)]  # 1..100 ms
-    record = latency_record(5_000_000, samples)
-    assert record["n_runs"] == 100 and record["first_ms"] == 5.0
-    assert record["p50_ms"] == pytest.approx(50.5)
-    assert record["p95_ms"] == pytest.approx(95.05)
-    assert record["p99_ms"] == pytest.approx(99.01)
-    assert record["min_ms"] == 1.0 and record["max_ms"] == 100.0
-    assert record["throughput_per_s"] == pytest.approx(100 / 5.050)  # 100 runs in 5050 ms
+    samples = [float(i) for i in range(1, 101)]  # 1..100 ms
+    record = latency_record(5.0, samples)
+    assert record["n_runs"] == 100 and record["first_run_ms"] == 5.0
+    assert record["latency_p50_ms"] == pytest.approx(50.5)
+    assert record["latency_p95_ms"] == pytest.approx(95.05)
+    assert record["latency_p99_ms"] == pytest.approx(99.01)
+    assert record["latency_min_ms"] == 1.0 and record["latency_max_ms"] == 100.0
+    assert record["throughput_rps"] == pytest.approx(1000 / 50.5)  # mean 50.5 ms per run
+
+
+def test_run_bench_merges_the_context_and_makes_no_record_without_runs():
+    cancel = CancelToken()
+    cancel.cancel()
+    events = list(run_bench(lambda: None, CoreMLBenchRequest(), {"compute_units": "ALL"}, cancel))
+    assert events[-1].result == []
+    events = list(run_bench(lambda: None, CoreMLBenchRequest(min_runs=3, min_time_s=0), {"compute_units": "ALL"}, None))
+    (record,) = events[-1].result
+    assert record["compute_units"] == "ALL" and record["n_runs"] == 5  # repetitions=5 > min_runs=3
 
 
 def test_bench_table_shows_the_speedup_over_cpu_only():
     records = [
-        {"compute_units": "CPU_ONLY", "p50_ms": 4.0},
-        {"compute_units": "CPU_AND_NE", "p50_ms": 1.0},
-        {"compute_units": "ALL", "p50_ms": 2.0},
+        {"compute_units": "CPU_ONLY", "latency_p50_ms": 4.0},
+        {"compute_units": "CPU_AND_NE", "latency_p50_ms": 1.0},
+        {"compute_units": "ALL", "latency_p50_ms": 2.0},
     ]
     assert speedup_column(records) == ["1.00x", "4.00x", "2.00x"]
     table = get_runtime("coreml").bench_markdown(records).splitlines()

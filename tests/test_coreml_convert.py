@@ -50,7 +50,7 @@ def test_traced_torch_module_converts_to_the_same_network(tmp_path):
         assert [(f["name"], f["shape"]) for f in info["inputs"]] == [("image", list(INPUT_SHAPE))]
         assert [(f["name"], f["shape"]) for f in info["outputs"]] == [("probs", [1, CLASSES])]
         assert info["compute_precision"] == "float16"
-    assert traced["metadata"]["user_defined"]["com.github.apple.coremltools.source"].startswith("torch")
+    assert traced["metadata"]["com.github.apple.coremltools.source"].startswith("torch")
     for op in NETWORK_OPS:
         assert traced["op_counts"].get(op) == 1, (op, traced["op_counts"])
 

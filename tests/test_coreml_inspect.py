@@ -43,10 +43,10 @@ def test_describe_reads_inputs_outputs_and_ops_of_the_demo(demo_package):
     assert ops["cast"] == 2
     assert info["op_total"] == sum(ops.values())
     assert info["compute_precision"] == "float16"
-    assert info["functions"] == [{"name": "main", "opset": "CoreML5"}]
+    assert info["functions"] == ["main (CoreML5)"]
     assert info["spec_version"] == 6 and info["deployment_target"] == "iOS 15 / macOS 12"
     assert info["metadata"]["short_description"].startswith("Workbench demo")
-    assert info["metadata"]["user_defined"]["com.github.apple.coremltools.source"] == "milinternal"
+    assert info["metadata"]["com.github.apple.coremltools.source"] == "milinternal"
     # The whole package, weights included: conv 16x3x3x3 + fc 10x16 in float16 alone are > 1 KiB.
     assert info["size_bytes"] > 1024
     json.dumps(info)  # plain data, ready for --json
@@ -103,3 +103,27 @@ def test_demo_models_cli_builds_the_coreml_kind(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "coreml-mil" in out and str(tmp_path / MIL_NAME) in out
     assert (tmp_path / MIL_NAME / "Manifest.json").is_file()
+
+
+def test_inspect_cli_describes_a_package(demo_package, capsys):
+    assert main(["inspect", str(demo_package)]) == 0
+    text = capsys.readouterr().out
+    assert "model type         mlProgram" in text
+    assert "compute precision  float16" in text
+    assert "conv 1" in text and "softmax 1" in text
+    assert "image" in text and "[1, 3, 32, 32]" in text
+    assert main(["inspect", str(demo_package), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["outputs"][0]["name"] == "probs"
+
+
+def test_inspect_cli_names_the_missing_piece(demo_package, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken.mlpackage"
+    shutil.copytree(demo_package, broken)
+    (broken / "Manifest.json").unlink()
+    assert main(["inspect", str(broken)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"workbench: error: {broken}: not a complete Core ML package: Manifest.json is missing"
+    )

@@ -20,8 +20,9 @@ class CoreMLRuntime(Runtime):
     capabilities = frozenset({Capability.TENSOR_INFERENCE})
     model_suffixes = (".mlpackage", ".mlmodel")
     bench_columns = (
-        "compute_units", "n_runs", "load_s", "first_ms", "p50_ms", "p95_ms", "p99_ms", "throughput_per_s",
-    )
+        "compute_units", "n_runs", "load_s", "first_run_ms",
+        "latency_p50_ms", "latency_p95_ms", "latency_p99_ms", "throughput_rps",
+    )  # fmt: skip
 
     def availability(self) -> Availability:
         """Prediction support; off macOS the reason also says inspection still works."""
@@ -65,13 +66,15 @@ class CoreMLRuntime(Runtime):
         support = self.availability()
         if not support.ok:
             raise NotSupported(f"cannot benchmark {Path(model).name}: {support.reason}")
-        asked = spec.params.get("compute_units")
+        # "compute_units" from the CLI's --compute-units, "devices" (device ids) from the UI.
+        asked = spec.params.get("compute_units") or spec.params.get("devices")
         if asked:
             units = [compute_unit_name(u) for u in asked]
         else:  # every unit this Mac has, CPU_ONLY first as the baseline
             units = [d.id for d in self.devices() if d.available]
-        request = CoreMLBenchRequest(reps=spec.repetitions, warmup=spec.warmup)
-        return [BenchRun(unit, CoreMLLoadOptions(compute_units=unit), request) for unit in units]
+        request = CoreMLBenchRequest(spec.repetitions, spec.warmup, fill=spec.params.get("fill") or "random")
+        name = Path(model).name
+        return [BenchRun(f"{name} on {unit}", CoreMLLoadOptions(compute_units=unit), request) for unit in units]
 
     def bench_markdown(self, records: list[dict[str, Any]]) -> str:
         from runtimes.coreml.bench import bench_table

@@ -67,24 +67,32 @@ class CoreMLSession(Session):
         yield Done(result={name: _as_array(value) for name, value in outputs.items()})
 
     def _bench(self, request: CoreMLBenchRequest, cancel: CancelToken | None) -> Iterator[Event]:
-        predict = self._predictor(make_inputs(self.file.spec, TensorRequest(fill=request.fill, seed=request.seed)))
-        ct = import_coremltools()
+        inputs = make_inputs(self.file.spec, TensorRequest(fill=request.fill, seed=request.seed))
         context = {
             "model_filename": str(self.file.path),
             "model_type": self.file.spec.WhichOneof("Type"),
             "compute_units": self.compute_units,
+            "inputs": ";".join(_input_text(name, value) for name, value in inputs.items()),
+            "fill": request.fill,
             "load_s": self.stats.load_seconds,
-            "coremltools": ct.__version__,
+            "coremltools_version": import_coremltools().__version__,
             "macos": platform.mac_ver()[0],
             "machine": platform.machine(),
         }
-        for event in run_bench(predict, request, context, cancel):
-            if isinstance(event, Done):
-                event.result[0]["peak_rss_bytes"] = own_peak_rss()
+        for event in run_bench(self._predictor(inputs), request, context, cancel):
+            if isinstance(event, Done) and event.result:
+                event.result[0]["peak_rss_mib"] = own_peak_rss() / 2**20
             yield event
 
     def close(self) -> None:
         self.model = None
+
+
+def _input_text(name: str, value: Any) -> str:
+    """"x:1x8:float32" for arrays (as the ONNX bench writes them), "x:image" etc. otherwise."""
+    if isinstance(value, np.ndarray):
+        return f"{name}:{'x'.join(map(str, value.shape))}:{value.dtype.name}"
+    return f"{name}:{type(value).__name__}"
 
 
 def _as_array(value: Any) -> Any:

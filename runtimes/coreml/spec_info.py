@@ -60,9 +60,10 @@ def _layer_types(spec: Any) -> list[str]:
     return kinds
 
 
-def _functions(spec: Any) -> list[dict[str, str]]:
+def _functions(spec: Any) -> list[str]:
+    """"main (CoreML5)": each ML program function with the opset it runs."""
     return [
-        {"name": name, "opset": function.opset}
+        f"{name} ({function.opset})"
         for model in iter_models(spec)
         if model.WhichOneof("Type") == "mlProgram"
         for name, function in model.mlProgram.functions.items()
@@ -132,7 +133,5 @@ def _metadata(spec: Any) -> dict[str, Any]:
         "license": meta.license,
         "version": meta.versionString,
     }
-    result: dict[str, Any] = {k: v for k, v in fields.items() if v}
-    if meta.userDefined:
-        result["user_defined"] = dict(sorted(meta.userDefined.items()))
-    return result
+    # User-defined keys are namespaced ("com.github.apple.coremltools.version"), so one flat dict reads well.
+    return {k: v for k, v in fields.items() if v} | dict(sorted(meta.userDefined.items()))
