@@ -95,12 +95,12 @@ def _tensor_data(plan, seed: int, dtype: str) -> Iterator[np.ndarray]:
         yield w.astype(np.float16) if dtype == "F16" else w
 
 
-def write_gguf(path: Path, spec: DemoSpec, seed: int, dtype: str) -> None:
+def write_gguf(path: Path, spec: DemoSpec, seed: int, dtype: str, name: str | None = None) -> None:
     """Write the model straight to `path` (callers handle atomic renames)."""
     vocab = build_vocab()
     n_vocab = len(vocab.tokens)
     w = GGUFWriter(path, "llama")
-    w.add_name(f"Workbench demo {spec.name}")
+    w.add_name(name or f"Workbench demo {spec.name}")
     w.add_file_type(int(BASE_DTYPES[dtype]))
     w.add_context_length(spec.n_ctx_train)
     w.add_embedding_length(spec.n_embd)

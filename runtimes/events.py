@@ -11,6 +11,7 @@ from typing import Any
 class Token:
     text: str
     token_id: int | None = None
+    drafted: bool = False  # speculative decoding: a draft token the target accepted
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,13 @@ class GenerationStats:
     peak_rss_bytes: int = 0
     vram_bytes: int | None = None
     stop_reason: str = ""  # "eos", "length", "stop", "cancelled"
+    # Speculative decoding: SpecCounters.as_dict() (drafted, accepted, ...); None when plain.
+    speculative: dict[str, Any] | None = None
+    # Vision input: images encoded for this prompt, the context tokens they
+    # fill (part of n_prompt), and the encoder's time (not part of prompt_s).
+    n_images: int = 0
+    n_image_tokens: int = 0
+    image_encode_s: float = 0.0
 
     @property
     def prompt_tps(self) -> float:
@@ -80,6 +88,10 @@ class GenerationStats:
             "peak_rss_bytes": self.peak_rss_bytes,
             "vram_bytes": self.vram_bytes,
             "stop_reason": self.stop_reason,
+            **({"speculative": self.speculative} if self.speculative is not None else {}),
+            "n_images": self.n_images,
+            "n_image_tokens": self.n_image_tokens,
+            "image_encode_s": self.image_encode_s,
         }
 
 

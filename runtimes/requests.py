@@ -21,15 +21,32 @@ class Sampling:
 
 
 @dataclass
+class Image:
+    """An image for a vision model: a file path, or the file's bytes (PNG,
+    JPEG or WebP, e.g. pasted from the clipboard). Decoded in the worker."""
+
+    path: str | None = None
+    data: bytes | None = None
+    name: str = ""  # shown in messages; defaults to the file name
+
+    def __post_init__(self) -> None:
+        if (self.path is None) == (self.data is None):
+            raise ValueError("give exactly one of path or data")
+
+
+@dataclass
 class TextRequest:
     """Plain completion when ``prompt`` is set, chat when ``messages`` is.
 
     ``messages`` are {"role": ..., "content": ...} dicts rendered with the
-    model's own chat template.
+    model's own chat template. A message may also carry ``"images": [Image,
+    ...]``; they are shown to the model before that message's text. (A separate
+    key rather than OpenAI-style content parts, so ``content`` stays a string
+    for every text-only path, template and store.)
     """
 
     prompt: str | None = None
-    messages: list[dict[str, str]] | None = None
+    messages: list[dict[str, Any]] | None = None
     sampling: Sampling = field(default_factory=Sampling)
 
     def __post_init__(self) -> None:

@@ -7,8 +7,14 @@ from typing import Any
 from models.errors import WorkbenchError
 
 
-def render_chat(llm: Any, messages: list[dict[str, str]]) -> list[int]:
+def render_chat(llm: Any, messages: list[dict[str, Any]]) -> list[int]:
     """Return prompt tokens for ``messages`` using the model's own template."""
+    prompt, add_bos = render_chat_text(llm, messages)
+    return llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+
+def render_chat_text(llm: Any, messages: list[dict[str, Any]]) -> tuple[str, bool]:
+    """The templated prompt text, and whether a BOS token must be added before it."""
     from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
     template = llm.metadata.get("tokenizer.chat_template")
@@ -22,5 +28,4 @@ def render_chat(llm: Any, messages: list[dict[str, str]]) -> list[int]:
     except Exception as exc:  # jinja errors and raise_exception() from the template
         raise WorkbenchError(f"the model's chat template failed: {exc}") from exc
     # Like llama-server: add BOS when the model wants it and the template did not.
-    add_bos = bool(bos) and model.add_bos_token() and not prompt.startswith(bos)
-    return llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+    return prompt, bool(bos) and model.add_bos_token() and not prompt.startswith(bos)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from runtimes.base import CancelToken
@@ -40,12 +40,16 @@ def prompt_tokens(llm: Any, request: TextRequest) -> list[int]:
     return llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=False)
 
 
-def generate(llm: Any, request: TextRequest, cancel: CancelToken | None) -> Iterator[Event]:
+def generate(llm: Any, request: TextRequest, cancel: CancelToken | None,
+             prefill: Callable[[], Any] | None = None) -> Iterator[Event]:
+    """``prefill`` (vision input) evaluates the prompt itself and returns a
+    runtimes.llama_cpp.vision.Prefilled; sampling then starts from its cache."""
     import llama_cpp
 
     sampling = request.sampling
     t_start = time.perf_counter()
-    tokens = prompt_tokens(llm, request)
+    prefilled = prefill() if prefill is not None else None
+    tokens = prefilled.tokens if prefilled is not None else prompt_tokens(llm, request)
     n_ctx = llm.n_ctx()
     if len(tokens) >= n_ctx:
         yield Error(f"the prompt is {len(tokens)} tokens but the context holds {n_ctx}; raise -c", "context")
@@ -94,6 +98,8 @@ def generate(llm: Any, request: TextRequest, cancel: CancelToken | None) -> Iter
     perf = llama_cpp.llama_perf_context(llm.ctx)
     stats.prompt_s = perf.t_p_eval_ms / 1000.0
     stats.n_prompt_eval = perf.n_p_eval
+    if prefilled is not None:
+        prefilled.add_to(stats)
     stats.gen_s = t_last - t_first
     stats.peak_rss_bytes = own_peak_rss()
     stats.vram_bytes = process_vram()

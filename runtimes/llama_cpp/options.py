@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtimes.base import LoadOptions
+from runtimes.llama_cpp.spec_options import SpeculativeOptions
 
 # KV-cache types llama.cpp accepts for --cache-type-k/-v, by their CLI names.
 KV_CACHE_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1")
@@ -23,6 +24,11 @@ class LlamaLoadOptions(LoadOptions):
     type_v: str = "f16"
     use_mmap: bool = True
     use_mlock: bool = False
+    speculative: SpeculativeOptions | None = None  # draft model or prompt lookup; None: plain
+    # Vision: None (text only), "auto" (the paired mmproj, if any) or a path;
+    # chat_handler names a vision_handlers.HANDLERS entry, or "auto".
+    mmproj: str | None = None
+    chat_handler: str = "auto"
 
     def __post_init__(self) -> None:
         for name in ("type_k", "type_v"):

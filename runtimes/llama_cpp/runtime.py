@@ -13,7 +13,7 @@ from runtimes.registry import register_runtime
 @register_runtime
 class LlamaCppRuntime(Runtime):
     name = "llama.cpp"
-    capabilities = frozenset({Capability.TEXT_GENERATION})
+    capabilities = frozenset({Capability.TEXT_GENERATION, Capability.VISION_INPUT})
     model_suffixes = (".gguf",)
 
     def availability(self) -> Availability:
@@ -30,21 +30,26 @@ class LlamaCppRuntime(Runtime):
 
         return list_devices()
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: Any) -> Any:
+        """Check the model (and its mmproj) before a worker starts; returns the VisionPlan."""
         from models.gguf_validate import validate_gguf  # lazy: gguf+numpy cost ~0.2 s at startup
+        from runtimes.llama_cpp.spec_options import check_speculative
+        from runtimes.llama_cpp.vision_setup import plan_vision
 
-        validate_gguf(model)
+        header = validate_gguf(model)
         if not isinstance(options, LlamaLoadOptions):
             raise TypeError("the llama.cpp runtime takes LlamaLoadOptions")
+        check_speculative(str(model), options.speculative)  # a mismatched draft is refused here
+        return plan_vision(model, header, options.mmproj, options.chat_handler)
 
     def open_session(self, model: Path, options: Any) -> Session:
         from runtimes.llama_cpp.session import LlamaSession
         from runtimes.worker import child
 
         model = Path(model)
-        self.validate(model, options)
+        vision = self.validate(model, options)
         # In a worker all output goes to its log file, so let llama.cpp talk.
-        return LlamaSession(model, options, verbose=child.IN_WORKER)
+        return LlamaSession(model, options, verbose=child.IN_WORKER, vision=vision)
 
     def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
         from runtimes.llama_cpp.bench import BenchRequest

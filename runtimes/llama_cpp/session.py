@@ -15,6 +15,9 @@ from runtimes.llama_cpp.bench import BenchRequest, run_bench
 from runtimes.llama_cpp.generation import generate
 from runtimes.llama_cpp.logits_eval import LogitsEvalRequest, run_logits_eval
 from runtimes.llama_cpp.options import LlamaLoadOptions
+from runtimes.llama_cpp.spec_options import PlainRequest
+from runtimes.llama_cpp.speculative import open_speculator
+from runtimes.llama_cpp.vision import generate_with_images, has_images, open_vision
 from runtimes.memory import own_peak_rss, process_vram
 from runtimes.requests import TextRequest
 
@@ -33,7 +36,7 @@ def _ggml_type(name: str) -> int:
 
 
 class LlamaSession(Session):
-    def __init__(self, model: Path, options: LlamaLoadOptions, verbose: bool) -> None:
+    def __init__(self, model: Path, options: LlamaLoadOptions, verbose: bool, vision: Any = None) -> None:
         from llama_cpp import Llama
 
         self.model = model
@@ -73,8 +76,19 @@ class LlamaSession(Session):
             "n_gpu_layers": options.n_gpu_layers,
             "has_chat_template": bool(self.llm.metadata.get("tokenizer.chat_template")),
         }
+        # Speculative decoding: a draft model (or prompt lookup) next to the target; None when plain.
+        self.speculator = open_speculator(self.llm, options.speculative, self.n_threads, verbose)
+        if self.speculator is not None:
+            self.info.update(self.speculator.info())
+        self.vision = open_vision(self, vision, verbose)  # None: text only
 
     def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+        if isinstance(request, TextRequest) and has_images(request.messages):
+            return generate_with_images(self.llm, self.vision, request, cancel, self.info.get("vision_warning"))
+        if isinstance(request, TextRequest) and self.speculator is not None:
+            return self.speculator.generate(request, cancel)
+        if isinstance(request, PlainRequest):
+            return generate(self.llm, request.request, cancel)
         if isinstance(request, TextRequest):
             return generate(self.llm, request, cancel)
         if isinstance(request, BenchRequest):
@@ -84,6 +98,9 @@ class LlamaSession(Session):
         raise TypeError(f"the llama.cpp runtime cannot run {type(request).__name__}")
 
     def close(self) -> None:
+        speculator, self.speculator = getattr(self, "speculator", None), None
+        if speculator is not None:
+            speculator.close()
         llm, self.llm = getattr(self, "llm", None), None
         if llm is not None:
             llm.close()
