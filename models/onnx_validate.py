@@ -97,7 +97,8 @@ def validate_onnx(path: Path) -> Any:
     check_opsets(path, proto)
     check_external_data(path, proto)
     try:
-        onnx.checker.check_model(proto)
+        # Given the path, the checker finds external weights next to the model; given the proto, it cannot.
+        onnx.checker.check_model(str(path) if external_data_files(proto) else proto)
     except onnx.checker.ValidationError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(path, f"the ONNX checker rejects the graph: {first_line}") from exc

@@ -1,15 +1,21 @@
 """Turn per-window speech probabilities into speech segments, as they arrive.
 
-Same rules as silero-vad's get_speech_timestamps, made incremental:
+The rules follow silero-vad's get_speech_timestamps, made incremental:
 
 * speech starts at the first window whose probability reaches ``threshold``;
-* once in speech, a window below ``threshold - 0.15`` marks where silence
-  may begin; a window back above ``threshold`` forgets it;
-* the segment ends where that silence began once it has lasted
-  ``hangover_ms``, or at the end of the audio;
+* once in speech, a window below ``threshold - 0.15`` marks possible
+  silence; a window back above ``threshold`` forgets it;
+* the segment ends once that silence has lasted ``hangover_ms``, or at the
+  end of the audio;
 * segments shorter than ``min_speech_ms`` are dropped;
-* each segment is padded by ``pad_ms`` on both sides (never overlapping the
-  previous one or running past the audio).
+* the start is moved ``pad_ms`` earlier (never into the previous segment),
+  so a soft onset is not clipped.
+
+Where this differs from silero-vad: a segment ends at the first window of
+the final run below ``threshold`` (silero-vad: below ``threshold - 0.15``)
+and the end gets no padding. The model's probability decays over 2-3
+windows (64-96 ms) after speech stops, so silero-vad's end lands 100-150 ms
+after the last spoken sample on espeak-ng speech, and this one within 90 ms.
 
 A SpeechStarted goes out once a segment has lasted ``min_speech_ms`` (so a
 click never announces speech); every SpeechStarted is followed by exactly
@@ -68,9 +74,10 @@ class VadSegmenter:
         self.position = 0  # samples seen so far
         self._start: int | None = None  # sample where the current segment began
         self._silence_from: int | None = None
+        self._below_from: int | None = None  # first window of the current run under ``threshold``
         self._probabilities: list[float] = []
         self._announced = False
-        self._last_end = 0  # padded end of the last segment, in samples
+        self._last_end = 0  # end of the last segment, in samples: the next start is never padded before it
 
     @property
     def speaking(self) -> bool:
@@ -83,18 +90,21 @@ class VadSegmenter:
         events: list[SpeechStarted | Speech] = []
         if self._start is None:
             if probability >= s.threshold:
-                self._start, self._silence_from, self._probabilities = here, None, []
+                self._start, self._silence_from, self._below_from, self._probabilities = here, None, None, []
                 self._announced = False
             else:
                 return events
         self._probabilities.append(probability)
         if probability >= s.threshold:
-            self._silence_from = None
-        elif probability < s.neg_threshold and self._silence_from is None:
-            self._silence_from = here
+            self._silence_from = self._below_from = None
+        else:
+            if self._below_from is None:
+                self._below_from = here
+            if probability < s.neg_threshold and self._silence_from is None:
+                self._silence_from = here
         if self._silence_from is not None and self.position - self._silence_from >= self._hangover:
-            events.extend(self._close(self._silence_from))
-        elif not self._announced and self._silence_from is None and self.position - self._start >= self._min_speech:
+            events.extend(self._close(self._below_from))
+        elif not self._announced and self._below_from is None and self.position - self._start >= self._min_speech:
             self._announced = True
             events.append(SpeechStarted(self._padded_start() / self.rate, self._mean()))
         return events
@@ -105,7 +115,7 @@ class VadSegmenter:
             self.position = total_samples
         if self._start is None:
             return []
-        end = self._silence_from if self._silence_from is not None else self.position
+        end = self._below_from if self._silence_from is not None else self.position
         return self._close(end)
 
     def _padded_start(self) -> int:
@@ -116,10 +126,10 @@ class VadSegmenter:
 
     def _close(self, end: int) -> list[Speech]:
         start, probability = self._start, self._mean()
-        self._start, self._silence_from, self._probabilities = None, None, []
+        self._start, self._silence_from, self._below_from, self._probabilities = None, None, None, []
         self._announced = False
         if end - start < self._min_speech:
             return []
         padded_start = max(start - self._pad, self._last_end, 0)
-        self._last_end = min(end + self._pad, self.position)
+        self._last_end = end
         return [Speech(padded_start / self.rate, self._last_end / self.rate, probability)]
