@@ -1,0 +1,52 @@
+"""The bundled evaluation text is long enough for real tokenizers: at least 8k
+tokens, counted with llama.cpp's own vocabulary files (the ones that ship in
+the llama-cpp-python sdist's vendor/llama.cpp/models)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.cli.compare_cmd import read_text
+
+MIN_TOKENS = 8192
+ROOT = Path(__file__).resolve().parents[1]
+SDIST = "llama_cpp_python-0.3.36"
+# Where the sdist is unpacked here; WORKBENCH_VOCAB_DIR points at any other copy.
+CANDIDATES = [
+    os.environ.get("WORKBENCH_VOCAB_DIR", ""),
+    ROOT / ".cache" / "llama-tools" / "src" / SDIST / "vendor" / "llama.cpp" / "models",
+    Path("/tmp/sdist") / SDIST / "vendor" / "llama.cpp" / "models",
+]
+VOCABS = ("llama-bpe", "llama-spm", "qwen2", "gpt-2")
+
+
+def vocab_file(name: str) -> Path | None:
+    for folder in CANDIDATES:
+        path = Path(folder) / f"ggml-vocab-{name}.gguf" if folder else None
+        if path is not None and path.is_file():
+            return path
+    return None
+
+
+@pytest.mark.parametrize("name", VOCABS)
+def test_default_text_has_at_least_8k_tokens(name):
+    path = vocab_file(name)
+    if path is None:
+        pytest.skip(f"no ggml-vocab-{name}.gguf here (unpack the llama-cpp-python sdist or set WORKBENCH_VOCAB_DIR)")
+    from llama_cpp import Llama
+
+    text, _ = read_text(None)
+    vocab = Llama(str(path), vocab_only=True, verbose=False)
+    n_tokens = len(vocab.tokenize(text, add_bos=True, special=False))
+    assert n_tokens >= MIN_TOKENS, f"{name}: {n_tokens} tokens"
+
+
+def test_default_text_is_plain_prose():
+    text, name = read_text(None)
+    assert name == "compare-default.txt"
+    decoded = text.decode("utf-8")  # must be valid UTF-8
+    assert "CC0" in decoded.splitlines()[0]  # its licence is stated where it is bundled
+    assert len(decoded.split()) > 6000
