@@ -17,9 +17,9 @@ pytest.importorskip("coremltools", reason="coremltools is a project dependency; 
 
 from app.cli.main import main  # noqa: E402
 from models.demo_coreml import CLASSES, INPUT_SHAPE, build_demo_coreml, demo_weights  # noqa: E402
-from runtimes.base import BenchSpec, LoadOptions  # noqa: E402
+from runtimes.base import Availability, BenchSpec, LoadOptions  # noqa: E402
 from runtimes.coreml.options import CoreMLLoadOptions  # noqa: E402
-from runtimes.coreml.platform_support import COMPUTE_UNITS  # noqa: E402
+from runtimes.coreml.platform_support import COMPUTE_UNITS, prediction_support  # noqa: E402
 from runtimes.errors import NotSupported  # noqa: E402
 from runtimes.events import Done  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402
@@ -27,8 +27,8 @@ from runtimes.requests import TensorRequest  # noqa: E402
 from runtimes.worker.host import WorkerSession  # noqa: E402
 
 RUNTIME = get_runtime("coreml")
-AVAILABILITY = RUNTIME.availability()
-on_macos = pytest.mark.skipif(not AVAILABILITY.ok, reason=AVAILABILITY.reason)
+PREDICTION = prediction_support()
+on_macos = pytest.mark.skipif(not PREDICTION.ok, reason=PREDICTION.reason)
 off_macos = pytest.mark.skipif(sys.platform == "darwin", reason="checks the refusal off macOS")
 
 
@@ -57,23 +57,25 @@ def reference_probs(image: np.ndarray) -> np.ndarray:
 
 @off_macos
 def test_availability_says_predictions_need_macos_and_inspection_works():
-    assert not AVAILABILITY.ok
-    assert AVAILABILITY.reason.startswith("Core ML predictions need macOS; this is Linux")
-    assert "inspection and conversion work" in AVAILABILITY.reason
+    assert not PREDICTION.ok
+    assert PREDICTION.reason.startswith("Core ML predictions need macOS; this is Linux")
+    assert "inspection and conversion work" in PREDICTION.reason
+    # The runtime itself is usable (inspection, conversion) and carries the reason as its note.
+    assert RUNTIME.availability() == Availability(True, PREDICTION.reason)
 
 
 @off_macos
 def test_every_compute_unit_is_listed_unavailable_with_the_reason():
     devices = RUNTIME.devices()
     assert [d.id for d in devices] == list(COMPUTE_UNITS)
-    assert all(not d.available and d.reason == AVAILABILITY.reason for d in devices)
+    assert all(not d.available and d.reason == PREDICTION.reason for d in devices)
 
 
 @off_macos
 def test_open_session_raises_not_supported_with_the_reason(demo_package):
     with pytest.raises(NotSupported) as refused:
         RUNTIME.open_session(demo_package, CoreMLLoadOptions(compute_units="CPU_ONLY"))
-    assert str(refused.value) == f"Core ML cannot predict on CPU_ONLY: {AVAILABILITY.reason}"
+    assert str(refused.value) == f"Core ML cannot predict on CPU_ONLY: {PREDICTION.reason}"
 
 
 @off_macos
@@ -89,7 +91,7 @@ def test_load_refuses_in_the_parent_without_starting_a_worker(demo_package, monk
 def test_bench_runs_refuse_with_the_reason(demo_package):
     with pytest.raises(NotSupported) as refused:
         RUNTIME.bench_runs(demo_package, BenchSpec())
-    assert str(refused.value) == f"cannot benchmark {demo_package.name}: {AVAILABILITY.reason}"
+    assert str(refused.value) == f"cannot benchmark {demo_package.name}: {PREDICTION.reason}"
 
 
 @off_macos
@@ -108,7 +110,8 @@ def test_infer_cli_prints_the_reason(demo_package, capsys):
 def test_runtimes_cli_lists_coreml_with_its_reason(capsys):
     assert main(["runtimes", "--json"]) == 0
     row = next(r for r in json.loads(capsys.readouterr().out) if r["name"] == "coreml")
-    assert row["available"] == AVAILABILITY.ok and row["reason"] == AVAILABILITY.reason
+    assert row["available"] is True and row["reason"] == PREDICTION.reason
+    assert [d["id"] for d in row["devices"]] == list(COMPUTE_UNITS)
     assert row["capabilities"] == ["tensor-inference"]
 
 
@@ -166,3 +169,12 @@ def test_bench_markdown_shows_the_speedup_over_cpu(demo_package, capsys):
     assert "vs CPU_ONLY (p50)" in table[0]
     assert table[2].startswith("| CPU_ONLY") and table[2].rstrip(" |").endswith("1.00x")
     assert table[3].startswith("| CPU_AND_NE")
+
+
+@off_macos
+def test_runtimes_cli_text_marks_the_compute_units_unavailable(capsys):
+    assert main(["runtimes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index(f"coreml: available - {PREDICTION.reason}")
+    units = [line for line in lines[start + 1 : start + 6] if line.startswith("  device ")]
+    assert len(units) == 4 and all(line.endswith(" - unavailable: see above") for line in units)

@@ -29,7 +29,14 @@ def describe() -> list[dict]:
                 "reason": availability.reason,
                 "capabilities": sorted(c.value for c in runtime.capabilities),
                 "devices": [
-                    {"id": d.id, "kind": d.kind, "description": d.description, "memory_total": d.memory_total}
+                    {
+                        "id": d.id,
+                        "kind": d.kind,
+                        "description": d.description,
+                        "memory_total": d.memory_total,
+                        "available": d.available,
+                        "reason": d.reason,
+                    }
                     for d in devices
                 ],
             }
@@ -48,5 +55,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r['name']}: {state} - {r['reason']}")
         print(f"  capabilities: {', '.join(r['capabilities'])}")
         for d in r["devices"]:
-            print(f"  device {d['id']} ({d['kind']}): {d['description']}")
+            # A device the runtime knows but cannot use here says why (once, when the runtime already did).
+            reason = "see above" if d["reason"] == r["reason"] else d["reason"]
+            why = "" if d["available"] else f" - unavailable: {reason}"
+            print(f"  device {d['id']} ({d['kind']}): {d['description']}{why}")
     return 0

@@ -11,7 +11,7 @@ import platform
 import sys
 
 from runtimes.base import Availability, Device
-from runtimes.coreml.ct_import import INSTALL_HINT, coremltools_version
+from runtimes.coreml.ct_import import INSTALL_HINT, coremltools_version, import_coremltools
 
 # coremltools.ComputeUnit names, in the order the bench runs them: the CPU
 # baseline first, so the others read as "what the GPU / Neural Engine buys".
@@ -45,6 +45,7 @@ def prediction_support() -> Availability:
             f" (coremltools {version})"
         )
     try:
+        import_coremltools()  # first, so its own warnings about the library go through our filter
         from coremltools import libcoremlpython  # noqa: F401 (the macOS-only prediction library)
     except ImportError as exc:
         return Availability.no(

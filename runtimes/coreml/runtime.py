@@ -1,7 +1,10 @@
 """The Core ML runtime (coremltools), registered as "coreml".
 
-Inspection works on every OS; predictions and benchmarks need macOS, and
-off macOS they refuse with the reason availability() gives.
+Inspection and conversion work on every OS, so the runtime is available
+wherever coremltools imports. Predictions and benchmarks need macOS: off
+macOS availability()'s note says so, every compute unit is listed
+unavailable with that reason, and loading or benchmarking refuses with it
+(NotSupported) before any worker starts.
 """
 
 from __future__ import annotations
@@ -25,10 +28,15 @@ class CoreMLRuntime(Runtime):
     )  # fmt: skip
 
     def availability(self) -> Availability:
-        """Prediction support; off macOS the reason also says inspection still works."""
+        """Ok wherever coremltools imports: inspection and conversion work on
+        every OS. Whether predictions run is in the note (off macOS: why not),
+        and each compute unit in devices() is unavailable with that reason."""
+        from runtimes.coreml.ct_import import INSTALL_HINT, coremltools_version
         from runtimes.coreml.platform_support import prediction_support
 
-        return prediction_support()
+        if coremltools_version() is None:
+            return Availability.no(f"coremltools is not installed; {INSTALL_HINT}")
+        return Availability.yes(prediction_support().reason)
 
     def devices(self) -> list[Device]:
         from runtimes.coreml.platform_support import compute_unit_devices
@@ -62,8 +70,9 @@ class CoreMLRuntime(Runtime):
     def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
         from runtimes.coreml.bench import CoreMLBenchRequest
         from runtimes.coreml.options import CoreMLLoadOptions, compute_unit_name
+        from runtimes.coreml.platform_support import prediction_support
 
-        support = self.availability()
+        support = prediction_support()
         if not support.ok:
             raise NotSupported(f"cannot benchmark {Path(model).name}: {support.reason}")
         # "compute_units" from the CLI's --compute-units, "devices" (device ids) from the UI.

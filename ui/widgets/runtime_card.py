@@ -92,10 +92,14 @@ class RuntimeCard(QFrame):
         table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for r, device in enumerate(self.row.devices):
+            # A device the runtime knows but cannot use here (not installed, wrong OS) says why.
+            description = device.description
+            if not device.available:
+                description += f" — unavailable: {device.reason}"
             cells = (
                 device.id,
                 device.kind,
-                device.description,
+                description,
                 format_memory(device.memory_total),
                 format_memory(device.memory_free),
             )

@@ -1,0 +1,27 @@
+"""The Runtimes page's Core ML card off macOS: available (inspection and
+conversion work), with every compute unit marked unavailable and why."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+pytest.importorskip("coremltools", reason="coremltools is a project dependency; run scripts/setup.sh")
+
+from runtimes.coreml.platform_support import COMPUTE_UNITS, prediction_support  # noqa: E402
+from runtimes.registry import get_runtime  # noqa: E402
+from ui.widgets.runtime_card import RuntimeCard  # noqa: E402
+from ui.widgets.runtime_report import describe_runtime  # noqa: E402
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="checks the card off macOS")
+def test_card_shows_each_compute_unit_unavailable_with_the_reason(qtbot):
+    reason = prediction_support().reason
+    card = RuntimeCard(describe_runtime(get_runtime("coreml")))
+    qtbot.addWidget(card)
+    assert card.status_label.text() == "Available"
+    assert card.reason_label.text() == reason
+    rows = card.device_cells()
+    assert [row[0] for row in rows] == list(COMPUTE_UNITS)
+    assert all(row[2].endswith(f" — unavailable: {reason}") for row in rows)
