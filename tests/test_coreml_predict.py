@@ -178,3 +178,20 @@ def test_runtimes_cli_text_marks_the_compute_units_unavailable(capsys):
     start = lines.index(f"coreml: available - {PREDICTION.reason}")
     units = [line for line in lines[start + 1 : start + 6] if line.startswith("  device ")]
     assert len(units) == 4 and all(line.endswith(" - unavailable: see above") for line in units)
+
+
+def test_without_coremltools_the_runtime_is_unavailable_and_says_how_to_install(demo_package, monkeypatch):
+    import importlib.metadata
+
+    from models.errors import WorkbenchError
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    monkeypatch.setitem(sys.modules, "coremltools", None)  # `import coremltools` now fails
+    hint = "coremltools is not installed; pip install 'coremltools>=9,<10'"
+    assert RUNTIME.availability() == Availability(False, hint)
+    assert all(not d.available and d.reason == hint for d in RUNTIME.devices())
+    with pytest.raises(WorkbenchError, match="coremltools is not installed"):
+        RUNTIME.describe_model(demo_package)

@@ -11,13 +11,20 @@ __all__ = ["INSTALL_HINT", "import_coremltools", "coremltools_version", "model_p
 
 
 def coremltools_version() -> str | None:
-    """The installed version without importing the package (cheap)."""
+    """The installed version, None when coremltools is missing.
+
+    Read from package metadata without importing (cheap); a frozen bundle may
+    carry the package without its metadata, and then the import tells.
+    """
     from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
 
     try:
         return version("coremltools")
     except PackageNotFoundError:
-        return None
+        if find_spec("coremltools") is None:
+            return None
+    return import_coremltools().__version__
 
 
 def model_proto() -> ModuleType:
