@@ -68,6 +68,34 @@ def ensure_tools(cache: Path = DEFAULT_CACHE, sdist_dir: Path | None = None, job
     return paths
 
 
+def example_tool_path(name: str, cache: Path = DEFAULT_CACHE, sdist_dir: Path | None = None, jobs: int = 2) -> Path:
+    """Path of one of llama.cpp's examples (e.g. llama-speculative-simple), built on demand.
+
+    Examples are off in the tools build, so they get their own build folder
+    (``build-examples-<version>``) configured the same way with examples on.
+    """
+    cache = Path(cache).resolve()
+    build = cache / f"build-examples-{LLAMA_CPP_PYTHON_VERSION}"
+    path = build / "bin" / name
+    if path.is_file():
+        return path
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            source = _llama_cpp_source(cache, sdist_dir)
+            options = [o.replace("EXAMPLES=OFF", "EXAMPLES=ON") for o in CMAKE_OPTIONS]
+            env = dict(os.environ)
+            env.pop("SOURCE_DATE_EPOCH", None)
+            generator = ["-G", "Ninja"] if shutil.which("ninja") and not (build / "CMakeCache.txt").is_file() else []
+            print(f"llama-tools: building {name} from {source} (-j{jobs})", file=sys.stderr)
+            subprocess.run(["cmake", "-S", str(source), "-B", str(build), *generator, *options], check=True, env=env)
+            subprocess.run(["cmake", "--build", str(build), "-j", str(jobs), "--target", name], check=True, env=env)
+    if not path.is_file():
+        raise RuntimeError(f"build finished but {path} is missing")
+    return path
+
+
 def build_info(cache: Path = DEFAULT_CACHE) -> dict:
     """What the last build recorded (source, seconds, cmake options), or {}."""
     stamp = Path(cache).resolve() / f"build-{LLAMA_CPP_PYTHON_VERSION}" / "workbench-build.json"

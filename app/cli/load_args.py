@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from app.cli.spec_args import spec_options
 from runtimes.llama_cpp.options import KV_CACHE_TYPES, LlamaLoadOptions
 from runtimes.requests import Sampling
 
@@ -34,6 +35,8 @@ def load_options(args: argparse.Namespace, n_ctx: int | None = None) -> LlamaLoa
         type_v=args.cache_type_v,
         use_mmap=not args.no_mmap,
         use_mlock=args.mlock,
+        # Commands with the speculative flags (app.cli.spec_args) load a draft or prompt lookup too.
+        speculative=spec_options(args) if hasattr(args, "lookup") else None,
     )
 
 

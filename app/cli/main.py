@@ -17,6 +17,7 @@ from app.cli import (
     quantize_cmd,
     runtimes_cmd,
     selftest_cmd,
+    spec_bench_cmd,
     token_cmd,
 )
 from models.errors import WorkbenchError
@@ -34,6 +35,7 @@ COMMANDS = (
     fit_cmd,
     selftest_cmd,
     token_cmd,
+    spec_bench_cmd,
 )
 
 
