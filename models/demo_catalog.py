@@ -20,6 +20,7 @@ DEMO_KINDS: dict[str, str] = {
     "coreml": "models.demo_coreml:build_demo_coreml",
     "onnx": "models.demo_onnx:build_demo_onnx",
     "spec-pair": "models.demo_draft_pair:build_demo_pair",
+    "vlm": "models.demo_mmproj:build_demo_vlm",
 }
 
 

@@ -24,7 +24,7 @@ from models.errors import WorkbenchError
 from runtimes.base import CancelToken
 from runtimes.errors import LoadFailed
 from runtimes.events import Done, Error, Event, GenerationStats
-from runtimes.image_input import PreparedImage, prepare_image
+from runtimes.image_input import ImageError, PreparedImage, prepare_image
 from runtimes.llama_cpp.generation import generate
 from runtimes.llama_cpp.vision_handlers import handler_class
 from runtimes.llama_cpp.vision_prompt import has_images, message_images, render_vision_prompt
@@ -245,14 +245,17 @@ def generate_with_images(llm: Any, vision: VisionContext | None, request: TextRe
                          cancel: CancelToken | None, blind_reason: str | None = None) -> Iterator[Event]:
     """Answer a chat whose messages carry images; refuses when no mmproj is loaded."""
     if vision is None:
-        why = f" ({blind_reason})" if blind_reason else ""
-        yield Error(f"this model was loaded without an mmproj (vision projector){why}, so it cannot see images; "
-                    "load it with its mmproj", "vision")
+        why = blind_reason or "this model was loaded without an mmproj (vision projector), so it cannot see images"
+        yield Error(f"{why}; load it with its mmproj to send images", "vision")
         return
     try:
         yield from generate(llm, request, cancel, prefill=lambda: vision.prefill(llm, request, cancel))
     except ContextFull as exc:
         yield Error(str(exc), "context")
+    except ImageError as exc:  # bad pictures are the user's input, not a crash: say which and why
+        yield Error(str(exc), "image")
+    except WorkbenchError as exc:
+        yield Error(str(exc), "vision")
     except PrefillCancelled:
         yield Done(GenerationStats(stop_reason="cancelled"))
 

@@ -62,7 +62,10 @@ def plan_vision(model: Path, header: GGUFHeader, mmproj: str | None, chat_handle
             return VisionPlan(warning=_blind_warning(model, header, "none was found next to it"))
         info, why = pairing.mmproj, f"paired automatically: {pairing.reason}"
     else:
-        info, why = read_mmproj(mmproj), "chosen by hand"
+        try:
+            info, why = read_mmproj(mmproj), "chosen by hand"
+        except ModelFileError as exc:  # say which of the two files is broken
+            raise ModelFileError(exc.path, f"cannot be used as the mmproj: {exc.problem}") from None
     check_pair(model, header, info)
     handler, handler_reason = choose_handler(header.metadata, info, chat_handler)
     return VisionPlan(info, why, handler, handler_reason)
