@@ -9,7 +9,9 @@ from pathlib import Path
 
 from app.cli.format import stats_line
 from app.cli.load_args import add_load_args, add_sampling_args, load_options, sampling
+from app.cli.spec_args import add_spec_args, warn_about_draft
 from app.cli.vision_args import add_vision_args, images, report_vision, vision_options
+from app.spec_report import spec_summary
 from runtimes.base import CancelToken
 from runtimes.events import Done, Error, Token
 from runtimes.registry import get_runtime
@@ -27,6 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object with text and stats")
     add_load_args(parser)
     add_sampling_args(parser)
+    add_spec_args(parser)
     add_vision_args(parser)
     parser.set_defaults(handler=run)
 
@@ -41,6 +44,7 @@ def build_request(args: argparse.Namespace) -> TextRequest:
 
 def run(args: argparse.Namespace) -> int:
     request = build_request(args)
+    warn_about_draft(args, str(args.model))
     cancel = CancelToken()
     pieces: list[str] = []
     done: Done | Error | None = None
@@ -71,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"text": "".join(pieces), "stats": stats.as_dict()}, indent=2))
         else:
             print(f"\n\n[{stats_line(stats)} | load {stats.load_s:.2f} s]", file=sys.stderr)
+            if stats.speculative:
+                print(f"[{spec_summary(stats.speculative)}]", file=sys.stderr)
         return 0
     finally:
         session.close()
