@@ -14,10 +14,10 @@ from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.coreml.bench import CoreMLBenchRequest, run_bench
 from runtimes.coreml.ct_import import import_coremltools
 from runtimes.coreml.features import describe_feature
-from runtimes.coreml.inputs import make_inputs
+from runtimes.coreml.inputs import BadInput, make_inputs
 from runtimes.coreml.package_check import CoreMLFile
 from runtimes.errors import LoadFailed
-from runtimes.events import Done, Event
+from runtimes.events import Done, Error, Event, GenerationStats, Metrics
 from runtimes.memory import own_peak_rss
 from runtimes.requests import TensorRequest
 
@@ -59,15 +59,27 @@ class CoreMLSession(Session):
         return lambda: self.model.predict(inputs)
 
     def _predict_once(self, request: TensorRequest) -> Iterator[Event]:
-        predict = self._predictor(make_inputs(self.file.spec, request))
+        try:
+            predict = self._predictor(make_inputs(self.file.spec, request))
+        except BadInput as exc:  # the session stays usable for the next request
+            yield Error(str(exc), "input")
+            return
         t0 = time.perf_counter()
-        outputs = predict()
-        self.info["last_predict_s"] = time.perf_counter() - t0
-        self.stats.peak_rss_bytes = own_peak_rss()
-        yield Done(result={name: _as_array(value) for name, value in outputs.items()})
+        try:
+            outputs = predict()
+        except Exception as exc:  # Core ML rejects inputs with bare Exceptions: report, stay usable
+            yield Error(f"Core ML prediction failed: {exc}", "run")
+            return
+        yield Metrics({"latency_ms": (time.perf_counter() - t0) * 1000})
+        stats = GenerationStats(load_s=self.stats.load_seconds, peak_rss_bytes=own_peak_rss())
+        yield Done(stats, {name: _as_array(value) for name, value in outputs.items()})
 
     def _bench(self, request: CoreMLBenchRequest, cancel: CancelToken | None) -> Iterator[Event]:
-        inputs = make_inputs(self.file.spec, TensorRequest(fill=request.fill, seed=request.seed))
+        try:
+            inputs = make_inputs(self.file.spec, TensorRequest(fill=request.fill, seed=request.seed))
+        except BadInput as exc:
+            yield Error(str(exc), "input")
+            return
         context = {
             "model_filename": str(self.file.path),
             "model_type": self.file.spec.WhichOneof("Type"),
