@@ -167,3 +167,27 @@ def test_compute_units_come_from_any_load_options():
         CoreMLLoadOptions(compute_units="NPU")
     with pytest.raises(TypeError, match="takes CoreMLLoadOptions or LoadOptions"):
         compute_units_of({"compute_units": "ALL"})
+
+
+def spec_with_image(name: str, space: str, height: int, width: int):
+    spec = import_coremltools().proto.Model_pb2.Model()
+    feature = spec.description.input.add()
+    feature.name = name
+    image = feature.type.imageType
+    image.colorSpace = type(image).ColorSpace.Value(space)
+    image.height, image.width = height, width
+    return spec
+
+
+@pytest.mark.parametrize(("space", "mode"), [("RGB", "RGB"), ("BGR", "RGB"), ("GRAYSCALE", "L"),
+                                             ("GRAYSCALE_FLOAT16", "F")])
+def test_image_inputs_are_filled_and_converted_to_pil_images(space, mode):
+    pytest.importorskip("PIL", reason="Pillow makes the images Core ML takes")
+    spec = spec_with_image("photo", space, 6, 4)
+    filled = make_inputs(spec, TensorRequest(fill="random", seed=1))["photo"]
+    assert (filled.mode, filled.size) == (mode, (4, 6))  # PIL sizes are (width, height)
+    pixels = np.asarray(filled)
+    given = make_inputs(spec, TensorRequest(inputs={"photo": pixels}))["photo"]
+    assert given.mode == mode and np.array_equal(np.asarray(given), pixels)
+    with pytest.raises(BadInput, match="image input 'photo' needs pixels of shape"):
+        make_inputs(spec, TensorRequest(inputs={"photo": np.zeros((2, 2))}))

@@ -36,7 +36,10 @@ def make_inputs(spec: Any, request: TensorRequest) -> dict[str, Any]:
 
 
 def _given(feature: Any, value: Any) -> Any:
-    if feature_kind(feature) != "multiArray":
+    kind = feature_kind(feature)
+    if kind == "image" and isinstance(value, np.ndarray):
+        return _image_from_array(feature, value)  # e.g. from a .npy file: Core ML takes PIL images
+    if kind != "multiArray":
         return value  # images, scalars, strings, dicts go to Core ML as given
     array_type = feature.type.multiArrayType
     array = np.asarray(value, dtype=array_dtype(array_type))
@@ -84,16 +87,39 @@ def _array(shape: tuple[int, ...], dtype: str, fill: str, rng: np.random.Generat
     return rng.standard_normal(shape).astype(dtype)
 
 
-def _image(feature: Any, fill: str, rng: np.random.Generator) -> Any:
-    try:
-        from PIL import Image
-    except ImportError:
-        raise BadInput(f"input {feature.name!r} is an image; filling it needs Pillow (pip install pillow)") from None
+def _image_layout(feature: Any) -> tuple[tuple[int, ...], str]:
+    """(pixel array shape, numpy dtype) of an image feature; from these Pillow
+    makes the mode Core ML expects ("F", "L" or "RGB")."""
     height, width = image_size(feature.type.imageType)
     space = type(feature.type.imageType).ColorSpace.Name(feature.type.imageType.colorSpace)
     if space == "GRAYSCALE_FLOAT16":  # coremltools takes these as 32-bit float ("F") images
-        pixels = np.zeros((height, width), np.float32) if fill == "zeros" else rng.random((height, width), np.float32)
-        return Image.fromarray(pixels, "F")
-    shape = (height, width) if space == "GRAYSCALE" else (height, width, 3)
-    pixels = np.zeros(shape, np.uint8) if fill == "zeros" else rng.integers(0, 256, shape, dtype=np.uint8)
-    return Image.fromarray(pixels, "L" if space == "GRAYSCALE" else "RGB")
+        return (height, width), "float32"
+    if space == "GRAYSCALE":
+        return (height, width), "uint8"
+    return (height, width, 3), "uint8"  # RGB and BGR: Core ML swaps channels itself
+
+
+def _pil(feature: Any) -> Any:
+    try:
+        from PIL import Image
+    except ImportError:
+        raise BadInput(f"input {feature.name!r} is an image, which needs Pillow (pip install pillow)") from None
+    return Image
+
+
+def _image_from_array(feature: Any, array: np.ndarray) -> Any:
+    shape, dtype = _image_layout(feature)
+    if array.shape != shape:
+        raise BadInput(f"image input {feature.name!r} needs pixels of shape {list(shape)}, got {list(array.shape)}")
+    return _pil(feature).fromarray(np.asarray(array, dtype=dtype))
+
+
+def _image(feature: Any, fill: str, rng: np.random.Generator) -> Any:
+    shape, dtype = _image_layout(feature)
+    if fill == "zeros":
+        pixels = np.zeros(shape, dtype)
+    elif dtype == "float32":
+        pixels = rng.random(shape, np.float32)
+    else:
+        pixels = rng.integers(0, 256, shape, dtype=np.uint8)
+    return _pil(feature).fromarray(pixels)
