@@ -34,6 +34,37 @@ class TensorOutcome:
     peak_rss_bytes: int = 0
 
 
+def array_summary(array: np.ndarray) -> str:
+    """"min … max … mean …" for numbers, a count otherwise."""
+    if array.size == 0:
+        return "empty"
+    if array.dtype.kind in "fiub":
+        values = array.astype(np.float64)
+        return f"min {values.min():.4g}  max {values.max():.4g}  mean {values.mean():.4g}"
+    return f"{array.size} values"
+
+
+def array_preview(array: np.ndarray, count: int = 8) -> str:
+    """The first ``count`` values, flattened: "[0.137, 0.0254, …]"."""
+    flat = array.reshape(-1)[:count]
+    cells = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in flat.tolist()]
+    return "[" + ", ".join(cells) + (", …]" if array.size > count else "]")
+
+
+def outcome_lines(outcome: TensorOutcome, preview: int = 8) -> list[str]:
+    """Each output's type, shape, range and first values, then the timing."""
+    lines = []
+    for name, value in outcome.outputs.items():
+        array = np.asarray(value)
+        lines.append(f"{name}  {array.dtype.name} {list(array.shape)}  {array_summary(array)}")
+        lines.append(f"    {array_preview(array, preview)}")
+    timing = [f"{k.removesuffix('_ms')} {v:.3f} ms" for k, v in outcome.metrics.items() if k.endswith("_ms")]
+    timing.append(f"load {outcome.load_s:.2f} s")
+    if outcome.peak_rss_bytes:
+        timing.append(f"worker peak RSS {outcome.peak_rss_bytes / 2**20:.0f} MiB")
+    return lines + [", ".join(timing)]
+
+
 def read_npy(path: Path) -> np.ndarray:
     """A .npy file as an array; anything else is one clear error."""
     path = Path(path)

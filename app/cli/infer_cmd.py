@@ -73,41 +73,16 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "output"
 
 
-def _summary(array: np.ndarray) -> str:
-    import numpy as np
-
-    if array.size == 0:
-        return "empty"
-    if array.dtype.kind in "fiub":
-        values = array.astype(np.float64)
-        return f"min {values.min():.4g}  max {values.max():.4g}  mean {values.mean():.4g}"
-    return f"{array.size} values"
-
-
-def _preview(array: np.ndarray) -> str:
-    import numpy as np
-
-    flat = array.reshape(-1)[:PREVIEW]
-    cells = [f"{v:.4g}" if isinstance(v, float | np.floating) else str(v) for v in flat.tolist()]
-    return "[" + ", ".join(cells) + (", …]" if array.size > PREVIEW else "]")
-
-
 def render(model: Path, outcome: TensorOutcome, given: dict[str, str], fill: str) -> str:
-    import numpy as np
+    from app.tensor_run import outcome_lines
 
+    *outputs, timing = outcome_lines(outcome, PREVIEW)
     lines = [f"model    {model} ({outcome.runtime}, {outcome.device})"]
     lines.append("inputs   " + (", ".join(f"{n} from {p}" for n, p in given.items()) or "none given")
                  + f"; others {fill}")
     lines.append("outputs")
-    for name, value in outcome.outputs.items():
-        array = np.asarray(value)
-        lines.append(f"  {name}  {array.dtype.name} {list(array.shape)}  {_summary(array)}")
-        lines.append(f"    {_preview(array)}")
-    timing = [f"{k.removesuffix('_ms')} {v:.3f} ms" for k, v in outcome.metrics.items() if k.endswith("_ms")]
-    timing.append(f"load {outcome.load_s:.2f} s")
-    if outcome.peak_rss_bytes:
-        timing.append(f"worker peak RSS {outcome.peak_rss_bytes / 2**20:.0f} MiB")
-    lines.append("timing   " + ", ".join(timing))
+    lines.extend(f"  {line}" for line in outputs)
+    lines.append(f"timing   {timing}")
     return "\n".join(lines)
 
 

@@ -11,5 +11,6 @@ def page_classes() -> list[type]:
     from ui.pages.monitor_page import MonitorPage
     from ui.pages.runtimes_page import RuntimesPage
     from ui.pages.settings_page import SettingsPage
+    from ui.pages.tensor_page import TensorPage
 
-    return [ChatPage, LibraryPage, ComparePage, MonitorPage, RuntimesPage, SettingsPage]
+    return [ChatPage, LibraryPage, ComparePage, TensorPage, MonitorPage, RuntimesPage, SettingsPage]
