@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtimes.requests import Sampling, TextRequest
+from runtimes.requests import Image, Sampling, TextRequest
 
 TITLE_MAX_CHARS = 48
 DEFAULT_TITLE = "New chat"
@@ -25,6 +25,7 @@ class ChatMessage:
     content: str
     stats: dict[str, Any] | None = None  # GenerationStats.as_dict() of an assistant reply
     created_at: float = field(default_factory=time.time)
+    images: list[Image] = field(default_factory=list)  # shown to a vision model before the text
 
 
 def title_from(text: str) -> str:
@@ -57,13 +58,14 @@ class ChatConversation:
         """True when there is a user message to (re)answer."""
         return any(m.role == "user" for m in self.messages)
 
-    def add_user(self, text: str) -> int:
-        """Append a user message; returns its index. The first one names the chat."""
-        if not text.strip():
+    def add_user(self, text: str, images: list[Image] | None = None) -> int:
+        """Append a user message; returns its index. The first one names the chat.
+        A message may be images alone."""
+        if not text.strip() and not images:
             raise ValueError("an empty message cannot be sent")
         if not self.title:
-            self.title = title_from(text)
-        self.messages.append(ChatMessage("user", text))
+            self.title = title_from(text) if text.strip() else title_from(f"Image: {images[0].name or 'picture'}")
+        self.messages.append(ChatMessage("user", text, images=list(images or [])))
         self._touch()
         return len(self.messages) - 1
 
@@ -72,7 +74,8 @@ class ChatConversation:
         if not self.messages or self.messages[-1].role != "user":
             raise ValueError("there is no user message to answer")
         messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt.strip() else []
-        messages += [{"role": m.role, "content": m.content} for m in self.messages]
+        messages += [{"role": m.role, "content": m.content, **({"images": list(m.images)} if m.images else {})}
+                     for m in self.messages]
         return TextRequest(messages=messages, sampling=copy.deepcopy(self.sampling))
 
     def begin_reply(self) -> ChatMessage:

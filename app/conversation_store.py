@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from app.chat_conversation import ChatConversation, ChatMessage
+from app.conversation_images import SCHEMA as IMAGES_SCHEMA
+from app.conversation_images import drop_unused, load_images, save_images
 from app.paths import conversations_db
 from models.errors import WorkbenchError
 from runtimes.requests import Sampling
@@ -83,7 +85,7 @@ class ConversationStore:
             with closing(sqlite3.connect(self.path, timeout=10.0)) as conn:
                 conn.execute("PRAGMA foreign_keys = ON")
                 if not self._ready:
-                    conn.executescript(_SCHEMA)
+                    conn.executescript(_SCHEMA + IMAGES_SCHEMA)
                     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                     self._ready = True
                 with conn:  # one transaction: commit on success, roll back on error
@@ -119,7 +121,7 @@ class ConversationStore:
                 (conversation_id,),
             ).fetchall()
         title, system_prompt, sampling, created_at, updated_at = row
-        return ChatConversation(
+        conversation = ChatConversation(
             id=conversation_id,
             title=title,
             system_prompt=system_prompt,
@@ -131,6 +133,9 @@ class ConversationStore:
             created_at=created_at,
             updated_at=updated_at,
         )
+        with self._connect() as conn:
+            load_images(conn, conversation)
+        return conversation
 
     def save(self, conversation: ChatConversation) -> None:
         """Insert or replace the conversation and all its messages."""
@@ -158,6 +163,7 @@ class ConversationStore:
                     for i, m in enumerate(conversation.messages)
                 ],
             )
+            save_images(conn, conversation)
 
     def rename(self, conversation_id: str, title: str) -> None:
         title = " ".join(title.split())
@@ -175,3 +181,4 @@ class ConversationStore:
         """Delete the conversation and its messages; deleting a missing one is a no-op."""
         with self._connect() as conn:
             conn.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            drop_unused(conn)
