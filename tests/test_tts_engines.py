@@ -142,3 +142,25 @@ def test_catalog_says_what_to_download_and_finds_it_once_there(tmp_path):
     for name in CATALOG["kokoro"].file_names:
         (folder / name).write_bytes(b"x")
     assert locate_voice("kokoro", models_dir, cache) == folder / "kokoro-v1.0.onnx"
+
+
+def test_a_worker_outlives_the_short_lived_thread_that_loaded_it():
+    """Children die with the thread that started them (PR_SET_PDEATHSIG); the
+    host starts them from one long-lived thread, so a model loaded on a Qt
+    pool thread (expires after 30 s idle) or a reply thread stays alive."""
+    import threading
+    import time
+
+    from runtimes.tts.espeak_runtime import default_model
+
+    box = {}
+    loader = threading.Thread(target=lambda: box.update(s=get_runtime("espeak-ng").load(default_model(),
+                                                                                         TtsLoadOptions())))
+    loader.start()
+    loader.join()
+    time.sleep(0.5)
+    try:
+        audio, _, _ = speak(box["s"], "Still alive.")
+        assert len(audio) > 0
+    finally:
+        box["s"].close()

@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,11 @@ from runtimes.worker import child
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
 
 _POLL_S = 0.05
+# Children die with the *thread* that started them (PR_SET_PDEATHSIG, see
+# child._die_with_parent), and loads often run on short-lived threads (a Qt
+# pool thread expires after 30 s idle). So every child is started from this
+# one thread, which lives as long as the process.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-spawner")
 
 
 class LoadCancelled(LoadFailed):
@@ -66,7 +72,7 @@ class WorkerSession(Session):
             daemon=True,
         )
         t0 = time.perf_counter()
-        process.start()
+        _SPAWNER.submit(process.start).result()
         child_conn.close()
         session = cls(process, parent_conn, shared, Path(log_name))
         try:
