@@ -47,6 +47,7 @@ class PipelineSettings:
     partial_every_s: float = 0.0  # > 0: transcribe the utterance so far this often while the user talks
     wait_for_reply: bool | None = None  # None: wait for file input, not for live input
     barge_in: bool = True
+    max_turns: int | None = None  # stop listening after this many turns (the CLI's one-turn run)
 
 
 class VoicePipeline:
@@ -80,6 +81,8 @@ class VoicePipeline:
                     state.turn_started = time.perf_counter()
                 found = vad.flush() if isinstance(frame, str) and frame == END_OF_UTTERANCE else vad.feed(frame)
                 yield from self._handle(found, vad, sink, state, live)
+                if self.settings.max_turns is not None and state.turns_started >= self.settings.max_turns:
+                    break
                 self._maybe_partial(vad, state)
                 if state.reply is not None and wait:
                     yield from self._wait(state.reply, cancel)
@@ -87,7 +90,7 @@ class VoicePipeline:
                 if live and now - state.level_at >= LEVEL_EVERY_S:
                     state.level_at = now
                     yield InputLevel(vad.level, vad.probability, vad.speaking)
-            if not cancel.cancelled:
+            if not cancel.cancelled and not self._enough(state):
                 yield from self._handle(vad.flush(), vad, sink, state, live)
         except AudioDeviceError as exc:
             yield VoiceProblem(str(exc), "input", fatal=True)
@@ -104,6 +107,9 @@ class VoicePipeline:
             yield NothingHeard(self.turns, "no speech in the input: only silence or noise was heard "
                                             f"(VAD threshold {self.settings.vad.threshold})")
 
+    def _enough(self, state: _RunState) -> bool:
+        return self.settings.max_turns is not None and state.turns_started >= self.settings.max_turns
+
     def _handle(self, found: list, vad: VadStage, sink, state: _RunState, live: bool) -> Iterator[VoiceEvent]:
         for event in found:
             if isinstance(event, SpeechBegan):
@@ -111,8 +117,9 @@ class VoicePipeline:
                 yield UserSpeaking(self.turns + 1, event.start_s)
                 if self.settings.barge_in:
                     yield from self._barge_in(state.reply, sink)
-            elif isinstance(event, Utterance):
+            elif isinstance(event, Utterance) and not self._enough(state):
                 state.heard_speech = True
+                state.turns_started += 1
                 yield from self._start_reply(event, sink, state, live)
 
     def _barge_in(self, reply: ReplyTask | None, sink) -> Iterator[VoiceEvent]:
@@ -184,3 +191,4 @@ class _RunState:
     reply: ReplyTask | None = None
     heard_speech: bool = False
     partial_at: float = 0.0
+    turns_started: int = 0
