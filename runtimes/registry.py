@@ -4,6 +4,7 @@ the CLI list runtimes only through ``all_runtimes()`` / ``get_runtime()``."""
 from __future__ import annotations
 
 import importlib
+import threading
 from pathlib import Path
 
 from runtimes.base import Runtime
@@ -16,6 +17,7 @@ _RUNTIMES: dict[str, Runtime] = {}
 BUILTIN_MODULES = ("runtimes.llama_cpp.runtime", "runtimes.coreml.runtime", "runtimes.onnx.runtime",
                    "runtimes.tts.espeak_runtime", "runtimes.tts.kokoro_runtime", "runtimes.tts.piper_runtime")
 _builtins_loaded = False
+_builtins_lock = threading.RLock()  # workers may look up runtimes from several threads at once
 
 
 def register_runtime(cls: type[Runtime]) -> type[Runtime]:
@@ -28,10 +30,13 @@ def register_runtime(cls: type[Runtime]) -> type[Runtime]:
 
 def _load_builtins() -> None:
     global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
+    if _builtins_loaded:
+        return
+    with _builtins_lock:
+        if not _builtins_loaded:
+            for module in BUILTIN_MODULES:
+                importlib.import_module(module)
+            _builtins_loaded = True  # only once every module has registered
 
 
 def all_runtimes() -> list[Runtime]:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from app.cli import (
+    arena_cmd,
     bench_cmd,
     compare_cmd,
     demo_cmd,
@@ -30,6 +31,7 @@ COMMANDS = (
     runtimes_cmd,
     demo_cmd,
     compare_cmd,
+    arena_cmd,
     quantize_cmd,
     pull_cmd,
     fit_cmd,
