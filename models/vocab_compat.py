@@ -117,11 +117,29 @@ class DraftChoices:
 
 
 def library_draft_choices(target: str | os.PathLike[str], entries: list[LibraryEntry]) -> DraftChoices:
-    """draft_choices over the local library (``library_scan.scan_library``)."""
-    readable = [(e.path, e.display_name) for e in entries if e.info is not None]
+    """draft_choices over the local library (``library_scan.scan_library``).
+
+    Header facts the scan already has (vocabulary size, tokenizer type,
+    parameters) rule most models out before any token list is read."""
+    t = read_vocab(target)
+    quick: list[tuple[Path, str, str]] = []
+    readable: list[tuple[Path, str]] = []
+    for e in entries:
+        if e.info is None:
+            quick.append((e.path, e.display_name, f"unreadable: {e.problem}"))
+        elif e.info.vocab_size != t.size and Path(e.path).resolve() != Path(target).resolve():
+            quick.append((e.path, e.display_name, f"tokenizer differs: vocab size {t.size} vs {e.info.vocab_size}"))
+        elif e.info.tokenizer_model != t.model:
+            quick.append((e.path, e.display_name,
+                          f"tokenizer differs: tokenizer type {t.model!r} vs {e.info.tokenizer_model!r}"))
+        elif t.parameter_count and e.info.parameter_count >= t.parameter_count and \
+                Path(e.path).resolve() != Path(target).resolve():
+            ratio = e.info.parameter_count / t.parameter_count
+            quick.append((e.path, e.display_name, f"not smaller than the target ({ratio:.1f}× its parameters)"))
+        else:
+            readable.append((e.path, e.display_name))
     choices = draft_choices(target, readable)
-    broken = [(e.path, e.display_name, f"unreadable: {e.problem}") for e in entries if e.info is None]
-    return DraftChoices(choices.compatible, choices.excluded + broken)
+    return DraftChoices(choices.compatible, choices.excluded + quick)
 
 
 def draft_choices(target: str | os.PathLike[str], models: list[tuple[Path, str]]) -> DraftChoices:

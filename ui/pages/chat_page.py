@@ -43,6 +43,7 @@ from ui.widgets.model_discovery import Discovery, discover, model_files
 from ui.widgets.model_load_options import ModelLoadOptionsForm
 from ui.widgets.model_load_progress import ModelLoadProgress
 from ui.widgets.model_picker import ModelPicker
+from ui.widgets.spec_chat_panel import SpecChatPanel
 from ui.workers import GeneratorWorker, start_worker
 
 
@@ -155,6 +156,8 @@ class ChatPage(QWidget):
         self.system_prompt_box.setPlaceholderText("Optional instructions the model sees before the chat")
         self.system_prompt_box.setMaximumHeight(120)
         self.sampling_form = ChatSamplingForm()
+        self.spec_panel = SpecChatPanel()
+        self.spec_panel.attach(self)  # before _connect: it adds the speedup to stats the page then stores
 
         panel = QWidget()
         column = QVBoxLayout(panel)
@@ -163,6 +166,7 @@ class ChatPage(QWidget):
             ("Model options", self.load_options),
             ("System prompt", self.system_prompt_box),
             ("Sampling", self.sampling_form),
+            ("Speculative decoding", self.spec_panel),
         ):
             group = QGroupBox(title)
             QVBoxLayout(group).addWidget(widget)
@@ -314,6 +318,7 @@ class ChatPage(QWidget):
         if model is None or runtime is None or options is None:
             self.error_banner.show_error("Choose a model file and a runtime first.")
             return
+        options = self.spec_panel.apply(options, runtime)
         self._start_load(LoadRequest(model, runtime, options))
 
     def reload_model(self) -> None:

@@ -38,6 +38,7 @@ class ChatGeneration(QObject):
     done = Signal(object)  # GenerationStats
     failed = Signal(str, str, bool)  # readable message, details, True if the model worker died
     ended = Signal()  # after done or failed: the session is free again
+    event = Signal(object)  # every runtime event, before the signals above (e.g. Token.drafted, Metrics)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,7 @@ class ChatGeneration(QObject):
             self._worker.quit()
 
     def _on_event(self, event: Any) -> None:
+        self.event.emit(event)
         if isinstance(event, Token):
             self.token.emit(event.text, 0 if event.token_id is None else 1)
         elif isinstance(event, Done):

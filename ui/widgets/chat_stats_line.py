@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.spec_report import spec_summary
+
 STOP_REASONS = {
     "eos": "end of text",
     "length": "max tokens",
@@ -25,4 +27,6 @@ def stats_text(stats: dict[str, Any]) -> str:
         f"gen {stats.get('gen_tps', 0.0):.1f} t/s ({stats.get('n_gen', 0)} tok)",
         f"stop: {STOP_REASONS.get(stop, stop or 'unknown')}",
     ]
+    if stats.get("speculative"):
+        parts.append(spec_summary(stats["speculative"]))
     return " · ".join(parts)
