@@ -16,10 +16,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -30,6 +28,7 @@ from app.chat_conversation import ChatConversation
 from app.conversation_store import ConversationStore
 from runtimes.events import GenerationStats
 from ui.context import AppContext
+from ui.widgets.chat_composer import ChatComposer
 from ui.widgets.chat_conversation_list import ChatConversationList
 from ui.widgets.chat_disk_queue import DiskQueue
 from ui.widgets.chat_error_banner import ChatErrorBanner
@@ -53,7 +52,9 @@ class ChatPage(QWidget):
     Public hooks (for tests and benchmarks; everything else is private):
 
     * ``input_box`` (QPlainTextEdit), ``send_button``, ``stop_button``,
-      ``regenerate_button`` (QPushButton): the composer.
+      ``regenerate_button`` (QPushButton): the composer. ``composer`` (ChatComposer) also
+      holds the images for the next message: ``attachments``, ``attach_files(paths)``,
+      ``offer(mime)`` (paste/drop), ``vision_label``.
     * ``messages_view`` (ChatTranscript): ``message_widgets()`` and
       ``last_message()`` give ChatMessageWidgets with ``text()``,
       ``stats_text()``, ``copy_code()``, ``start_editing()``.
@@ -113,20 +114,10 @@ class ChatPage(QWidget):
         self.load_progress = ModelLoadProgress()
         self.error_banner = ChatErrorBanner()
         self.messages_view = ChatTranscript()
-        self.input_box = QPlainTextEdit()
-        self.input_box.setPlaceholderText("Message (Ctrl+Return to send)")
-        self.input_box.setMaximumHeight(110)
-        self.send_button = QPushButton("Send", toolTip="Send the message (Ctrl+Return)")
-        self.stop_button = QPushButton("Stop", toolTip="Stop the reply (Escape)")
-        self.regenerate_button = QPushButton("Regenerate", toolTip="Replace the last reply with a new one")
-
-        buttons = QVBoxLayout()
-        for button in (self.send_button, self.stop_button, self.regenerate_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        composer = QHBoxLayout()
-        composer.addWidget(self.input_box, 1)
-        composer.addLayout(buttons)
+        self.composer = ChatComposer(self.ctx)  # input box, buttons, images to send
+        self.composer.accept_drops_on(self)
+        self.input_box, self.send_button = self.composer.input_box, self.composer.send_button
+        self.stop_button, self.regenerate_button = self.composer.stop_button, self.composer.regenerate_button
 
         center = QWidget()
         column = QVBoxLayout(center)
@@ -138,7 +129,7 @@ class ChatPage(QWidget):
         column.addWidget(self.messages_view, 1)
         self.metrics_strip = MetricsStrip(self.ctx)
         column.addWidget(self.metrics_strip)
-        column.addLayout(composer)
+        column.addWidget(self.composer)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
@@ -188,6 +179,10 @@ class ChatPage(QWidget):
         self.load_progress.cancel_clicked.connect(self.cancel_load)
         self.error_banner.reload_clicked.connect(self.reload_model)
         self.messages_view.edit_submitted.connect(self.edit_message)
+        self.composer.problem.connect(self.error_banner.show_error)
+        self.model_picker.model_combo.currentIndexChanged.connect(
+            lambda: self.load_options.vision.set_model(self.model_picker.current_path())
+        )
 
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
@@ -373,12 +368,13 @@ class ChatPage(QWidget):
     # ---------------------------------------------------------- generating
 
     def send(self, text: str | None = None) -> None:
-        """Send ``text`` (default: the input box) and stream the reply."""
+        """Send ``text`` (default: the input box) and the attached images, and stream the reply."""
         text = self.input_box.toPlainText() if text is None else text
-        if not text.strip() or not self.send_button.isEnabled():
+        images = self.composer.attachments.images()
+        if not (text.strip() or images) or not self.send_button.isEnabled():
             return
         self._take_settings()
-        index = self.conversation.add_user(text)
+        index = self.conversation.add_user(text, self.composer.take_images())
         self.input_box.clear()
         self.messages_view.add_message(self.conversation.messages[index])
         self._save_conversation()

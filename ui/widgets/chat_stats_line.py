@@ -21,8 +21,11 @@ STOP_REASONS = {
 
 def stats_text(stats: dict[str, Any]) -> str:
     stop = stats.get("stop_reason", "")
+    images = stats.get("n_images", 0)
     parts = [
         f"TTFT {stats.get('ttft_s', 0.0) * 1000:.0f} ms",
+        *([f"{images} image{'s' * (images > 1)}: {stats.get('n_image_tokens', 0)} tok, "
+           f"encoded in {stats.get('image_encode_s', 0.0) * 1000:.0f} ms"] if images else []),
         f"prompt {stats.get('prompt_tps', 0.0):.1f} t/s ({stats.get('n_prompt', 0)} tok)",
         f"gen {stats.get('gen_tps', 0.0):.1f} t/s ({stats.get('n_gen', 0)} tok)",
         f"stop: {STOP_REASONS.get(stop, stop or 'unknown')}",

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.chat_conversation import ChatMessage
+from ui.widgets.chat_images import attach_thumbnails
 from ui.widgets.chat_message import ChatMessageWidget
 
 _FOLLOW_SLACK_PX = 24  # "at the bottom" even if a few pixels short
@@ -61,6 +62,7 @@ class ChatTranscript(QScrollArea):
 
     def add_message(self, message: ChatMessage) -> ChatMessageWidget:
         widget = ChatMessageWidget(message.role, message.content, message.stats)
+        attach_thumbnails(widget, message.images)
         widget.edit_submitted.connect(lambda text, w=widget: self.edit_submitted.emit(self._widgets.index(w), text))
         self._layout.insertWidget(self._layout.count() - 1, widget)
         self._widgets.append(widget)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from models.hub_quants import is_mmproj
 from runtimes.base import Capability, Device
 from runtimes.registry import all_runtimes
 
@@ -53,7 +54,7 @@ def model_files(recent: list[str], models_dir: str) -> list[Path]:
     seen: set[Path] = set()
 
     def add(path: Path) -> None:
-        if path not in seen and path.is_file():
+        if path not in seen and path.is_file() and not is_mmproj(path.name):  # projectors go with a model
             seen.add(path)
             found.append(path)
 

@@ -13,6 +13,7 @@ from app.settings import Settings
 from runtimes.base import Device, LoadOptions
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from ui.widgets.model_discovery import RuntimeChoice
+from ui.widgets.model_vision_picker import VisionPicker
 
 
 def load_options_for(runtime: str, device: str, n_ctx: int, n_gpu_layers: int, n_threads: int) -> Any:
@@ -40,6 +41,7 @@ class ModelLoadOptionsForm(QWidget):
         self.threads_spin = QSpinBox(minimum=0, maximum=512)
         self.threads_spin.setSpecialValueText("auto")
         self.threads_spin.setToolTip("CPU threads (-t); auto uses the physical cores")
+        self.vision = VisionPicker()  # mmproj and image prompt format
         self.set_defaults(settings)
 
         form = QFormLayout(self)
@@ -49,6 +51,7 @@ class ModelLoadOptionsForm(QWidget):
         form.addRow("Context", self.ctx_spin)
         form.addRow("GPU layers", self.gpu_layers_spin)
         form.addRow("Threads", self.threads_spin)
+        form.addRow(self.vision)
         self.runtime_combo.currentIndexChanged.connect(self._fill_devices)
         self.device_combo.currentIndexChanged.connect(self._update_gpu_layers)
 
@@ -80,7 +83,8 @@ class ModelLoadOptionsForm(QWidget):
             return None
         # A CPU device offloads nothing, whatever the spin box says.
         gpu_layers = 0 if device.kind == "cpu" else self.gpu_layers_spin.value()
-        return load_options_for(runtime, device.id, self.ctx_spin.value(), gpu_layers, self.threads_spin.value())
+        options = load_options_for(runtime, device.id, self.ctx_spin.value(), gpu_layers, self.threads_spin.value())
+        return self.vision.apply(options)
 
     def _fill_devices(self, index: int) -> None:
         self.device_combo.clear()
