@@ -109,7 +109,8 @@ def test_max_turns_stops_after_the_first_reply(models, tmp_path):
     assert len(of(TurnFinished, run_file(models, wav, tmp_path / "b.wav", max_turns=1))) == 1
 
 
-def test_missing_models_and_voices_are_clear_errors(models, tmp_path):
+def test_missing_models_and_voices_are_clear_errors(models, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))  # no downloaded voices here
     with pytest.raises(VoiceNotDownloaded, match="voice not downloaded: Kokoro-82M"):
         tts_choice("kokoro", models_folder=tmp_path)
     empty = VoiceModels()

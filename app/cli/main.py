@@ -20,6 +20,8 @@ from app.cli import (
     selftest_cmd,
     spec_bench_cmd,
     token_cmd,
+    transcribe_cmd,
+    voice_cmd,
 )
 from models.errors import WorkbenchError
 
@@ -38,6 +40,8 @@ COMMANDS = (
     selftest_cmd,
     token_cmd,
     spec_bench_cmd,
+    voice_cmd,
+    transcribe_cmd,
 )
 
 
