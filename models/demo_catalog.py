@@ -21,6 +21,7 @@ DEMO_KINDS: dict[str, str] = {
     "onnx": "models.demo_onnx:build_demo_onnx",
     "spec-pair": "models.demo_draft_pair:build_demo_pair",
     "vlm": "models.demo_mmproj:build_demo_vlm",
+    "whisper": "models.demo_whisper:build_demo_whisper",
 }
 
 
