@@ -73,6 +73,8 @@ def _open(path: Path) -> Any:
         return soundfile.SoundFile(str(path))
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
         detail = getattr(exc, "error_string", None) or str(exc)
+        if "does not exist" in detail:  # libsndfile's words when its MP3 decoder finds no frames
+            detail = "no audio stream found in it"
         raise AudioDecodeError(f"{path}: not a readable audio file ({detail})") from exc
 
 

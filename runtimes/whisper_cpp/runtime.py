@@ -31,7 +31,8 @@ class WhisperCppRuntime(Runtime):
         except (ImportError, OSError) as exc:
             return Availability.no(f"pywhispercpp is not usable: {exc}")
         gpu = ", ".join(info.gpu_backends) or "none (CPU-only build)"
-        return Availability.yes(f"pywhispercpp {info.version}; GPU backends: {gpu}; {info.system_info.strip()}")
+        cpu = ", ".join(info.cpu_features) or "none reported"
+        return Availability.yes(f"pywhispercpp {info.version}; CPU features: {cpu}; GPU backends: {gpu}")
 
     def devices(self) -> list[Device]:
         from runtimes.whisper_cpp.build_info import list_devices
