@@ -128,6 +128,12 @@ def mmproj_stem(name: str) -> str:
 def rank_candidates(model: Path, header: GGUFHeader, candidates: list[MmprojInfo],
                     folder_models: list[Path] | None = None) -> list[Pairing]:
     """Projectors that fit ``model``, best first, each with the reason it fits."""
+    return [pairing for _, pairing in _ranked(model, header, candidates, folder_models)]
+
+
+def _ranked(model: Path, header: GGUFHeader, candidates: list[MmprojInfo],
+            folder_models: list[Path] | None = None) -> list[tuple[int, Pairing]]:
+    """(score, pairing): 2 name or folder or metadata match, 0 width match only."""
     model = Path(model)
     stem, width = name_stem(model.name), text_width(header)
     siblings = folder_models if folder_models is not None else _folder_models(model.parent)
@@ -139,15 +145,15 @@ def rank_candidates(model: Path, header: GGUFHeader, candidates: list[MmprojInfo
         same_folder = info.path.parent.resolve() == model.parent.resolve()
         candidate_stem = mmproj_stem(info.path.name)
         if candidate_stem not in _GENERIC_STEMS and (candidate_stem == stem or stem.startswith(candidate_stem)):
-            ranked.append((3, Pairing(info, f"its name matches ({info.path.name})")))
+            ranked.append((3, Pairing(info, "its name matches")))
         elif same_folder and one_model_folder:
-            ranked.append((2, Pairing(info, f"it ships in the model's folder ({info.path.name})")))
+            ranked.append((2, Pairing(info, "it ships in the model's folder")))
         elif info.name and _name_key(info.name) == _name_key(header.metadata.get("general.name")):
-            ranked.append((2, Pairing(info, f"its metadata names the same model ({info.name})")))
+            ranked.append((2, Pairing(info, "its metadata names the same model")))
         elif width is not None and info.output_width == width:
             ranked.append((0, Pairing(info, f"its output width {width} matches")))
     ranked.sort(key=lambda r: -r[0])
-    return [p for _, p in ranked]
+    return ranked
 
 
 def auto_pair(model: Path, header: GGUFHeader, candidates: list[MmprojInfo] | None = None) -> Pairing | None:
@@ -157,14 +163,14 @@ def auto_pair(model: Path, header: GGUFHeader, candidates: list[MmprojInfo] | No
     model that looks like a vision model and has exactly one such projector.
     """
     candidates = find_mmproj_files(model.parent) if candidates is None else candidates
-    ranked = rank_candidates(model, header, candidates)
+    ranked = _ranked(model, header, candidates)
     if not ranked:
         return None
-    best = ranked[0]
-    if not best.reason.startswith("its output width"):
+    score, best = ranked[0]
+    if score > 0:
         return best
     if len(ranked) == 1 and vision_hint(model, header):
-        return Pairing(best.mmproj, f"the only mmproj whose output width matches ({best.mmproj.path.name})")
+        return Pairing(best.mmproj, "it is the only mmproj whose output width matches")
     return None
 
 

@@ -60,7 +60,7 @@ def plan_vision(model: Path, header: GGUFHeader, mmproj: str | None, chat_handle
         pairing = auto_pair(model, header)
         if pairing is None:
             return VisionPlan(warning=_blind_warning(model, header, "none was found next to it"))
-        info, why = pairing.mmproj, f"paired automatically: {pairing.reason}"
+        info, why = pairing.mmproj, f"paired: {pairing.reason}"
     else:
         try:
             info, why = read_mmproj(mmproj), "chosen by hand"

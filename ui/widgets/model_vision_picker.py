@@ -29,7 +29,7 @@ def describe(model: Path, mmproj: str | None, handler: str) -> str:
     except WorkbenchError as exc:
         return f"⚠ {exc}"
     if plan.mmproj is not None:
-        return f"{plan.mmproj.path.name}: {plan.pairing}; {plan.handler} prompt format."
+        return f"→ {plan.mmproj.path.name} ({plan.pairing}), {plan.handler} prompt format."
     if plan.warning:
         return f"⚠ {plan.warning}."
     return "No mmproj next to this model: text only." if mmproj == AUTO else "Text only."
