@@ -164,3 +164,30 @@ def test_a_worker_outlives_the_short_lived_thread_that_loaded_it():
         assert len(audio) > 0
     finally:
         box["s"].close()
+
+
+def test_a_catalog_voice_downloads_into_the_cache_where_it_is_found_and_speaks(tmp_path):
+    from app.voice.voice_download import download_voice
+    from models.download_queue import JobDone
+    from models.hub_client import HubClient
+    from tests.fake_hub import FakeHub, FakeRepo
+
+    voice_dir = tmp_path / "built"
+    model = build_piper(voice_dir)
+    entry = CATALOG["piper"]
+    files = {entry.files[0]: model.read_bytes(), entry.files[1]: (voice_dir / f"{model.name}.json").read_bytes(),
+             "README.md": b"voices"}
+    hub = FakeHub()
+    hub.add(FakeRepo(entry.repo, files))
+    hub.start()
+    try:
+        cache = tmp_path / "hf"
+        events = list(download_voice("piper", client=HubClient(endpoint=hub.url), cache_dir=cache))
+    finally:
+        hub.stop()
+    assert isinstance(events[-1], JobDone) and len(events[-1].paths) == 2
+    located = locate_voice("piper", tmp_path / "models", cache)
+    assert located.read_bytes() == model.read_bytes()
+    session = get_runtime("piper").open_session(located, TtsLoadOptions())
+    audio, _, _ = speak(session, "Downloaded and speaking.")
+    assert len(audio) > 0

@@ -31,7 +31,7 @@ class FileSource:
 
     realtime = False  # read as fast as the pipeline consumes it
 
-    def __init__(self, path: str | Path, chunk_s: float = 0.1) -> None:
+    def __init__(self, path: str | Path, chunk_s: float = 0.25) -> None:
         self.path = Path(path)
         self.info = probe_audio(self.path)  # not audio / missing: AudioDecodeError now, not mid-turn
         self.chunk_s = chunk_s
