@@ -28,9 +28,11 @@ import numpy as np
 from gguf.constants import GGMLQuantizationType
 
 from models.whisper_format import (
+    FTYPE_WEIGHT_TYPE,
     GGML_MAGIC,
     N_FFT_BINS,
     N_VOCAB_MULTILINGUAL,
+    QNT_VERSION_FACTOR,
     WhisperHParams,
     expected_tensors,
 )
@@ -54,7 +56,7 @@ class DemoWhisperSpec:
     n_text_ctx: int = 64
     n_audio_ctx: int = 1500  # 30 s windows, as every real whisper model
     n_mels: int = 80
-    f16: bool = True
+    weight_type: str = "F16"  # F32, F16, or a quantization real whisper files use: Q5_0, Q5_1, Q8_0...
 
     @classmethod
     def bench(cls) -> DemoWhisperSpec:
@@ -65,8 +67,17 @@ class DemoWhisperSpec:
             n_vocab=N_VOCAB_MULTILINGUAL, n_audio_ctx=self.n_audio_ctx, n_audio_state=self.n_state,
             n_audio_head=self.n_head, n_audio_layer=self.n_audio_layer, n_text_ctx=self.n_text_ctx,
             n_text_state=self.n_state, n_text_head=self.n_head, n_text_layer=self.n_text_layer,
-            n_mels=self.n_mels, ftype=1 if self.f16 else 0,
+            n_mels=self.n_mels, ftype=_ftype(self.weight_type),
         )
+
+
+def _ftype(weight_type: str) -> int:
+    """The stored ftype: whisper's quantize tool adds GGML_QNT_VERSION (2) * 1000 to quantized types."""
+    by_type = {t.name: ftype for ftype, t in FTYPE_WEIGHT_TYPE.items()}
+    if weight_type not in by_type:
+        raise ValueError(f"unknown weight type {weight_type!r}; choose from {', '.join(by_type)}")
+    quantized = weight_type not in ("F32", "F16", "BF16")
+    return by_type[weight_type] + (2 * QNT_VERSION_FACTOR if quantized else 0)
 
 
 def mel_filters(n_mels: int, sample_rate: int = SAMPLE_RATE, n_fft: int = N_FFT) -> np.ndarray:
@@ -195,8 +206,13 @@ def _write_tensor(f: Any, name: str, shape: tuple[int, ...], ggml_type: GGMLQuan
     f.write(struct.pack("<3i", len(shape), len(encoded), ggml_type.value))
     f.write(struct.pack(f"<{len(shape)}i", *shape))
     f.write(encoded)
-    dtype = np.float16 if ggml_type == GGMLQuantizationType.F16 else np.float32
-    f.write(data.astype(dtype).tobytes())
+    if ggml_type in (GGMLQuantizationType.F16, GGMLQuantizationType.F32):
+        dtype = np.float16 if ggml_type == GGMLQuantizationType.F16 else np.float32
+        f.write(data.astype(dtype).tobytes())
+    else:
+        from gguf.quants import quantize
+
+        f.write(quantize(data.astype(np.float32), ggml_type).tobytes())
 
 
 def build_demo_whisper(out_dir: Path, progress: Any = None) -> list[tuple[str, Path]]:

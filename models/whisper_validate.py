@@ -51,7 +51,7 @@ class WhisperModelInfo:
             "format": "whisper.cpp ggml",
             "model_size": hp.size_name,
             "multilingual": hp.multilingual,
-            "weight_type": hp.weight_type.name if hp.weight_type else str(hp.file_type),
+            "weight_type": hp.weight_type.name if hp.weight_type is not None else str(hp.file_type),
             "quantization_version": hp.ftype // QNT_VERSION_FACTOR,
             "n_params": self.n_params,
             "n_tensors": self.n_tensors,
@@ -183,6 +183,8 @@ def _walk_tensors(r: _Reader, hp: WhisperHParams) -> int:
         r.skip(nbytes, f"tensor {name!r}")
         seen.add(name)
         n_params += _count(shape)
+    if not seen:
+        r.fail("it holds no tensors, only a header and vocabulary (like whisper.cpp's for-tests-* files)")
     missing = [name for name in expected if name not in seen]
     if missing:
         r.fail(f"the file is truncated or incomplete: {len(missing)} of {len(expected)} tensors are missing "

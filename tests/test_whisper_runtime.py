@@ -178,3 +178,14 @@ def test_load_options_become_whisper_params(model):
         engine.close()
     with pytest.raises(ValueError, match="unknown whisper.cpp device"):
         WhisperLoadOptions(device="tpu")
+
+
+def test_a_quantized_model_transcribes_in_process(tmp_path):
+    from models.demo_whisper import DemoWhisperSpec
+
+    path = write_whisper_model(tmp_path / "ggml-demo-q5_1.bin", DemoWhisperSpec(weight_type="Q5_1"))
+    with get_runtime("whisper.cpp").open_session(path, WhisperLoadOptions(n_threads=1)) as local:
+        assert local.info["description"].endswith("(Q5_1)")
+        events = list(local.run(TranscribeRequest(Audio(samples=np.zeros(32000, np.float32).tobytes()))))
+    assert [e.text for e in events if isinstance(e, Segment)] == ["synthetic demo output"]
+    assert isinstance(events[-1], Done) and events[-1].result["audio_s"] == pytest.approx(2.0)

@@ -131,3 +131,27 @@ def test_load_refuses_a_truncated_model_before_starting_a_worker(model, tmp_path
     bad = damaged(tmp_path, model, model.read_bytes()[:-1000])
     with pytest.raises(ModelFileError, match="truncated"):
         get_runtime("whisper.cpp").load(bad, WhisperLoadOptions(n_threads=1))
+
+
+@pytest.mark.parametrize("weight_type", ["Q8_0", "Q5_1", "Q5_0", "BF16"])
+def test_quantized_demo_models_validate_with_their_tensor_types(tmp_path, weight_type):
+    """Real whisper files quantize 2-D weights only; convolutions stay F16, embeddings of positions F32."""
+    path = write_whisper_model(tmp_path / f"ggml-demo-{weight_type}.bin", DemoWhisperSpec(weight_type=weight_type))
+    described = validate_whisper_model(path).as_dict()
+    assert described["weight_type"] == weight_type
+    assert described["quantization_version"] == (0 if weight_type == "BF16" else 2)
+
+
+def test_all_f32_models_are_refused_before_whisper_cpp_aborts_on_them(tmp_path):
+    from runtimes.errors import NotSupported
+
+    path = write_whisper_model(tmp_path / "ggml-demo-f32.bin", DemoWhisperSpec(weight_type="F32"))
+    assert validate_whisper_model(path).as_dict()["weight_type"] == "F32"  # a well-formed file...
+    with pytest.raises(NotSupported, match="cannot run all-F32 models"):
+        get_runtime("whisper.cpp").validate(path, WhisperLoadOptions())  # ...that whisper.cpp cannot run
+
+
+def test_header_only_files_are_refused(model, tmp_path):
+    bad = damaged(tmp_path, model, model.read_bytes()[: offsets(model)["tensors"]])
+    with pytest.raises(ModelFileError, match="holds no tensors"):
+        validate_whisper_model(bad)

@@ -55,6 +55,10 @@ class WhisperCppRuntime(Runtime):
         from runtimes.whisper_cpp.options import WhisperLoadOptions
 
         description = validate_whisper_model(model).as_dict()
+        if description["weight_type"] == "F32":
+            # ggml_conv_1d builds an F16 im2col, and the CPU kernel asserts F16 weights: abort().
+            raise NotSupported(f"{model.name}: whisper.cpp cannot run all-F32 models (its convolution aborts on "
+                               "F32 weights, whisper.cpp issue #2557); use the F16 or a quantized file")
         if not isinstance(options, WhisperLoadOptions):
             raise TypeError("the whisper.cpp runtime takes WhisperLoadOptions")
         if options.use_gpu:
