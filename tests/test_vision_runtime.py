@@ -140,3 +140,25 @@ def test_images_cross_the_worker_pipe(demo_vlm, tmp_path: Path):  # noqa: F811
         message = {"role": "user", "content": "and this?", "images": [Image(path=str(path)), Image(data=RED)]}
         done = list(s.run(TextRequest(messages=[message], sampling=GREEDY)))[-1]
         assert isinstance(done, Done) and done.stats.n_image_tokens == 128 and done.stats.n_gen > 0
+
+
+def test_prompt_size_matches_llama_cpp_pythons_own_handler(demo_vlm):  # noqa: F811
+    """Cross-check the prefill against Llava15ChatHandler.__call__ on the same chat."""
+    import base64
+
+    from llama_cpp import Llama
+    from llama_cpp.llama_chat_format import Llava15ChatHandler
+
+    handler = Llava15ChatHandler(clip_model_path=str(demo_vlm["mmproj"]), verbose=False)
+    llm = Llama(str(demo_vlm["model"]), n_ctx=1024, n_threads=2, chat_handler=handler, verbose=False)
+    try:
+        url = "data:image/png;base64," + base64.b64encode(RED).decode()
+        parts = [{"type": "image_url", "image_url": {"url": url}}, {"type": "text", "text": "What is in the picture?"}]
+        theirs = llm.create_chat_completion(messages=[{"role": "user", "content": parts}], max_tokens=1)
+    finally:
+        llm.close()
+    options = LlamaLoadOptions(n_ctx=1024, n_threads=2, mmproj=str(demo_vlm["mmproj"]), chat_handler="llava-1.5")
+    with get_runtime("llama.cpp").open_session(demo_vlm["model"], options) as s:
+        _, ours = ask(s, RED)
+    assert ours.stats.n_prompt == theirs["usage"]["prompt_tokens"]
+    assert ours.stats.n_prompt > 64

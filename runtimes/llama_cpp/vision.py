@@ -15,6 +15,7 @@ import ctypes
 import hashlib
 import inspect
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,15 +25,16 @@ from models.errors import WorkbenchError
 from runtimes.base import CancelToken
 from runtimes.errors import LoadFailed
 from runtimes.events import Done, Error, Event, GenerationStats
-from runtimes.image_input import ImageError, PreparedImage, prepare_image
+from runtimes.image_input import ImageError, PreparedImage, prepare_image, read_image_bytes
 from runtimes.llama_cpp.generation import generate
 from runtimes.llama_cpp.vision_handlers import handler_class
 from runtimes.llama_cpp.vision_prompt import has_images, message_images, render_vision_prompt
 from runtimes.memory import own_peak_rss
-from runtimes.requests import TextRequest
+from runtimes.requests import Image, TextRequest
 
 __all__ = ["VisionContext", "generate_with_images", "has_images", "open_vision"]
 
+DECODED_CACHE = 6  # decoded pictures kept (at most 2048x2048 RGB each, ~12 MB)
 IMAGE_TOKEN = -1  # written into llm.input_ids at image positions: never equal to a real token
 
 
@@ -105,12 +107,13 @@ class VisionContext:
         self.ctx = self.handler.mtmd_ctx
         self.marker = mtmd.mtmd_default_marker().decode("utf-8")
         self._images_at: dict[int, tuple] = {}  # KV position -> image chunk key, for reuse
+        self._decoded: OrderedDict[bytes, PreparedImage] = OrderedDict()  # a chat re-sends its pictures each turn
 
     # ------------------------------------------------------------- prefill
 
     def prefill(self, llm: Any, request: TextRequest, cancel: CancelToken | None) -> Prefilled:
         """Put the prompt with its images into the KV cache, reusing what is there."""
-        images = [prepare_image(image) for image in message_images(request.messages or [])]
+        images = [self._prepare(image) for image in message_images(request.messages or [])]
         text, add_special = render_vision_prompt(llm, self.handler, request.messages or [], self.marker)
         chunks_ptr = self._tokenize(text, add_special, images)
         try:
@@ -131,6 +134,19 @@ class VisionContext:
             n_images=len(images), n_image_tokens=sum(c.n_tokens for c in image_chunks),
             image_encode_s=timing.encode_s,
         )
+
+    def _prepare(self, image: Image) -> PreparedImage:
+        """Decode ``image`` (Pillow), or reuse the decode of the same bytes from an earlier turn."""
+        name, data = read_image_bytes(image)
+        key = hashlib.blake2b(data, digest_size=16).digest()
+        if key in self._decoded:
+            self._decoded.move_to_end(key)
+            return self._decoded[key]
+        prepared = prepare_image(Image(data=data, name=name))
+        self._decoded[key] = prepared
+        if len(self._decoded) > DECODED_CACHE:
+            self._decoded.popitem(last=False)
+        return prepared
 
     def _tokenize(self, text: str, add_special: bool, images: list[PreparedImage]) -> Any:
         mtmd = self.mtmd
