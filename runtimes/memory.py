@@ -19,11 +19,28 @@ def own_peak_rss() -> int:
     """Peak resident set size of this process, in bytes."""
     if sys.platform == "win32":
         return psutil.Process().memory_info().peak_wset
+    if sys.platform.startswith("linux"):
+        # VmHWM starts afresh at exec; ru_maxrss does not: a worker spawned by a
+        # 400 MiB GUI process would report 400 MiB before loading anything.
+        hwm = _status_kib("VmHWM")
+        if hwm is not None:
+            return hwm * 1024
     import resource
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports KiB, macOS bytes.
     return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 _nvml_state: dict[str, bool] = {}
