@@ -2,8 +2,9 @@
 
 A thin adapter over ``app.compare``: the runner does the work on a worker
 thread (as ``workbench compare`` does in the terminal), the page shows its
-progress, then the records as a table, two plots and a recommendation.
-Finished models are kept by the runner, so Run after Cancel resumes.
+progress, then the records as a table, two plots, a per-token KLD histogram
+and a recommendation. Finished models are kept by the runner, so Run after
+Cancel resumes. The Arena tab runs the same files side by side on prompts.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +32,8 @@ from app.compare.runner import CompareOutcome, list_runs, load_run_records
 from models.errors import WorkbenchError
 from ui.context import AppContext
 from ui.widgets.chat_error_banner import ChatErrorBanner
+from ui.widgets.compare_arena import ArenaPanel
+from ui.widgets.compare_histogram import KldHistogramPanel
 from ui.widgets.compare_job import compare_job, siblings_job
 from ui.widgets.compare_plot import ComparePlot, PlotPoint
 from ui.widgets.compare_setup import CompareSetup
@@ -73,7 +77,12 @@ class ComparePage(QWidget):
         font.setBold(True)  # the one line most users came for
         self.recommendation.setFont(font)
         layout.addWidget(self.recommendation)
-        layout.addWidget(self._build_results(), 1)
+        self.arena = ArenaPanel(lambda: (list(self.setup.files), self.setup.reference_box.currentData()))
+        self.setup.changed.connect(self.arena.refresh)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_results(), "Quality")
+        self.tabs.addTab(self.arena, "Arena")
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(self._build_footer())
         self._update_buttons()
 
@@ -100,6 +109,8 @@ class ComparePage(QWidget):
         plots_row.setContentsMargins(0, 0, 0, 0)
         plots_row.addWidget(self.quality_plot)
         plots_row.addWidget(self.speed_plot)
+        self.histogram = KldHistogramPanel()
+        plots_row.addWidget(self.histogram)
         results = QWidget()
         column = QVBoxLayout(results)
         column.setContentsMargins(0, 0, 0, 0)
@@ -183,6 +194,7 @@ class ComparePage(QWidget):
         """The window is closing: stop a running comparison (finished models stay saved)."""
         if self._run_worker is not None:
             self._run_worker.quit()
+        self.arena.shutdown()
 
     def _update_buttons(self) -> None:
         running = self.is_running()
@@ -202,6 +214,7 @@ class ComparePage(QWidget):
         self.quality_plot.set_points(_points(records, "kld_mean", scale), f"file size ({unit})")
         self.speed_plot.set_points(_points(records, "tg_tps", scale), f"file size ({unit})")
         self.recommendation.setText(recommend(self.records))
+        self.histogram.set_run(meta.get("run_dir"), self.records)
         self._update_buttons()
 
     def _show_error(self, message: str) -> None:
@@ -300,7 +313,7 @@ class ComparePage(QWidget):
     @property
     def busy(self) -> bool:
         """A run or a side job (siblings, export, history) is still going (screenshots and tests wait)."""
-        return self.is_running() or bool(self._side_workers)
+        return self.is_running() or bool(self._side_workers) or self.arena.busy or self.histogram.busy
 
 
 
