@@ -19,10 +19,7 @@ import json
 import statistics
 import sys
 import tempfile
-import wave
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -32,6 +29,7 @@ from app.voice.model_choice import llm_choice, stt_choice, tts_choice, vad_choic
 from app.voice.pipeline import PipelineSettings, VoicePipeline  # noqa: E402
 from app.voice.sinks import WavFileSink  # noqa: E402
 from app.voice.sources import FileSource  # noqa: E402
+from app.voice.spoken_file import spoken_wav  # noqa: E402
 from app.voice.voice_models import VoiceModels  # noqa: E402
 from runtimes.requests import Sampling  # noqa: E402
 
@@ -41,26 +39,6 @@ COLUMNS = (("vad_delay_ms", "VAD hang-over"), ("transcript", "→ transcript"), 
            ("first_audio", "→ 1st audio"), ("llm_done", "→ LLM done"), ("reply_done", "→ reply done"),
            ("vad", "in VAD"), ("stt", "in STT"), ("llm", "in LLM"), ("tts", "in TTS"), ("overhead", "overhead"),
            ("wall", "wall"))
-
-
-def speech_wav(path: Path, text: str) -> Path:
-    """``text`` spoken by espeak-ng at 16 kHz with 1 s of silence before and 0.5 s after."""
-    from app.audio_decode import resample
-    from runtimes.events import AudioChunk
-    from runtimes.requests import SynthesisRequest
-    from runtimes.tts.espeak_runtime import EspeakRuntime, default_model
-    from runtimes.tts.options import TtsLoadOptions
-
-    with EspeakRuntime().open_session(default_model(), TtsLoadOptions()) as session:
-        chunks = [e for e in session.run(SynthesisRequest(text)) if isinstance(e, AudioChunk)]
-    audio = resample(np.frombuffer(b"".join(c.samples for c in chunks), np.float32), chunks[0].sample_rate, 16000)
-    audio = np.concatenate([np.zeros(16000, np.float32), audio, np.zeros(8000, np.float32)])
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16000)
-        w.writeframes((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
 
 
 def build_models(out: Path, spec: str) -> tuple[Path, Path]:
@@ -104,7 +82,7 @@ def main() -> int:
     work = Path(tempfile.gettempdir()) / "workbench-voice-bench"
     work.mkdir(exist_ok=True)
     whisper, llm = build_models(work, args.spec)
-    wav = speech_wav(work / "question.wav", QUESTION)
+    wav, _, _ = spoken_wav(work / "question.wav", QUESTION, lead_s=1.0, tail_s=0.5)
     models = VoiceModels()
     records: list[dict] = []
     try:

@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--language", default="auto", help="spoken language for whisper (default: detect)")
     parser.add_argument("--threshold", type=float, default=0.5, help="VAD speech probability threshold")
     parser.add_argument("--min-speech-ms", type=int, default=250)
-    parser.add_argument("--hangover-ms", type=int, default=300, help="silence that ends an utterance")
+    parser.add_argument("--hangover-ms", type=int, default=500, help="silence that ends an utterance (ms)")
     parser.add_argument("-t", "--threads", type=int, default=None, help="threads for STT and LLM")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)

@@ -150,7 +150,8 @@ class _Speaker(threading.Thread):
                     with task.sink_lock:
                         if task.cancelled:
                             break
-                        task.sink.write(samples, rate)
+                        if samples.size:  # an engine that plays by itself (the OS voice) sends none
+                            task.sink.write(samples, rate)
                     self.last_audio = time.perf_counter()
                     if task.timeline.first_audio is None:
                         task.timeline.first_audio = self.last_audio

@@ -28,7 +28,7 @@ RATE = 16000
 class VadSettings:
     threshold: float = 0.5
     min_speech_ms: int = 250
-    hangover_ms: int = 300  # silence that ends a turn; shorter pauses stay inside it
+    hangover_ms: int = 500  # silence that ends a turn; shorter pauses (between sentences) stay inside it
     pad_ms: int = 30
     max_utterance_s: float = 30.0  # whisper's window: longer speech is cut into pieces this long
 
@@ -118,7 +118,7 @@ class VadStage:
         with self.clock.stage("vad"):
             events = self.stream.feed(chunk)
         out = self._translate(events)
-        if self._open_start is not None and self.now_s - self._start_of_open() >= self.settings.max_utterance_s:
+        while self._open_start is not None and self.now_s - self._start_of_open() >= self.settings.max_utterance_s:
             out.append(self._force_cut())
         return out
 
@@ -145,9 +145,10 @@ class VadStage:
         return self._cut_at if self._cut_at is not None else self._open_start
 
     def _force_cut(self) -> Utterance:
-        start, end = self._start_of_open(), self.now_s
+        start = self._start_of_open()
+        end = start + self.settings.max_utterance_s  # exactly the limit, whatever the chunk size
         self._cut_at = end
-        return Utterance(self.recent.slice(start, end), start, end, 0.0, cut=True)
+        return Utterance(self.recent.slice(start, end), start, end, self.now_s - end, cut=True)
 
     def _translate(self, events: list) -> list[SpeechBegan | Utterance]:
         out: list[SpeechBegan | Utterance] = []

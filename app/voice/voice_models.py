@@ -16,6 +16,7 @@ from typing import Any
 
 from app.voice.stages import ChatModel, SpeechToText, Voice
 from app.voice.timeline import StageClock
+from models.errors import WorkbenchError
 from runtimes.base import CancelToken, Session
 from runtimes.memory import process_rss
 from runtimes.registry import get_runtime
@@ -75,6 +76,15 @@ class VoiceModels:
         self.choices[stage] = choice
         return time.perf_counter() - t0
 
+    def use_session(self, stage: str, session: Session, choice: ModelChoice) -> None:
+        """Install a session made elsewhere (the desktop's OS voice, which must live
+        on the GUI thread); ``reload`` cannot recreate it, so it is not kept as a choice."""
+        self.unload(stage)
+        with self._lock:
+            self.sessions[stage] = session
+            self._wrap(stage, session, choice)
+        self.choices.pop(stage, None)
+
     def _wrap(self, stage: str, session: Session, choice: ModelChoice) -> None:
         extra = getattr(choice.options, "extra", None) or {}
         if stage == "stt":
@@ -89,6 +99,8 @@ class VoiceModels:
 
     def reload(self, stage: str) -> float:
         """Load the same model again (after its worker died)."""
+        if stage not in self.choices:
+            raise WorkbenchError(f"the {STAGE_NAMES[stage]} model cannot be reloaded here; pick it again")
         return self.load(stage, self.choices[stage])
 
     def unload(self, stage: str) -> None:

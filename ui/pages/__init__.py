@@ -11,6 +11,11 @@ def page_classes() -> list[type]:
     from ui.pages.monitor_page import MonitorPage
     from ui.pages.runtimes_page import RuntimesPage
     from ui.pages.settings_page import SettingsPage
+    from ui.pages.speculative_page import SpeculativePage
     from ui.pages.tensor_page import TensorPage
+    from ui.pages.voice_page import VoicePage
 
-    return [ChatPage, LibraryPage, ComparePage, TensorPage, MonitorPage, RuntimesPage, SettingsPage]
+    return [
+        ChatPage, VoicePage, LibraryPage, ComparePage, SpeculativePage, TensorPage, MonitorPage, RuntimesPage,
+        SettingsPage,
+    ]
