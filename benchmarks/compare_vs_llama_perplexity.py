@@ -58,6 +58,8 @@ def main() -> int:
     parser.add_argument("--chunks", type=int, default=4)
     parser.add_argument("-t", "--threads", type=int, default=2)
     parser.add_argument("--text", type=Path, default=REPO / "assets" / "compare-default.txt")
+    parser.add_argument("--parallel", type=int, default=1,
+                        help="variants at once in workbench (default 1: one model at a time, as llama-perplexity)")
     args = parser.parse_args()
 
     from llama_tools import tool_path
@@ -88,7 +90,7 @@ def main() -> int:
 
         text, name = read_text(args.text)
         spec = CompareSpec(ladder["F32"], [ladder[q] for q in quants], text, name, args.ctx, args.chunks,
-                           args.threads, speed=False)
+                           args.threads, speed=False, max_parallel=args.parallel)
         t0 = time.perf_counter()
         records = CompareRunner(spec).run().records
         ours_wall = time.perf_counter() - t0

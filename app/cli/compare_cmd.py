@@ -27,6 +27,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-t", "--threads", type=int, default=None, help="CPU threads (default: physical cores)")
     parser.add_argument("-fa", "--flash-attn", action="store_true", help="use flash attention")
     parser.add_argument("--no-speed", action="store_true", help="skip the pp/tg speed test")
+    parser.add_argument("--parallel", type=int, default=None,
+                        help="variants evaluated at once when the fit estimate says they fit in memory together "
+                             "(default: one per core, at most 4; 1 = one at a time)")
     parser.add_argument("-o", "--output", choices=("md", "json", "csv"), default="md")
     parser.add_argument("--history", action="store_true", help="list earlier runs and exit")
     parser.add_argument("--show", type=Path, metavar="RUN_DIR", help="print a saved run's results and exit")
@@ -58,9 +61,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give at least one variant besides the reference")
     if args.ctx < 8 or (args.chunks is not None and args.chunks < 1):
         raise ValueError("--ctx must be >= 8 and --chunks >= 1")
+    if args.parallel is not None and args.parallel < 1:
+        raise ValueError("--parallel must be at least 1")
     text, text_name = read_text(args.text)
     spec = CompareSpec(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
-                       args.flash_attn, speed=not args.no_speed)
+                       args.flash_attn, speed=not args.no_speed, max_parallel=args.parallel)
     runner = CompareRunner(spec)
     cancel = CancelToken()
     update, close = progress_bar(unit="model")
