@@ -93,7 +93,7 @@ def test_no_speech_in_silence_or_noise(vad_session, kind):
 
 
 def test_stream_fed_in_10_ms_chunks_at_48_khz(speech_clip):
-    from runtimes.onnx.audio_input import resample
+    from runtimes.audio_decode import resample
 
     audio = resample(speech_clip["samples"], speech_clip["rate"], 48000)
     stream = VadStream(sample_rate=48000)
@@ -114,7 +114,7 @@ def test_stream_fed_in_10_ms_chunks_at_48_khz(speech_clip):
 
 
 def test_stream_takes_int16_bytes_and_resets(speech_clip):
-    from runtimes.onnx.audio_input import resample
+    from runtimes.audio_decode import resample
 
     pcm = (resample(speech_clip["samples"], speech_clip["rate"], 16000) * 32768).clip(-32768, 32767).astype(np.int16)
     stream = VadStream()

@@ -13,8 +13,13 @@ Two ways in:
 
   Times are seconds since the stream started (or since ``reset()``).
   ``stream.speaking`` says whether a segment is open; ``stream.time_s`` is
-  how much audio has been consumed. Audio at other rates is resampled to
-  16 kHz with soxr's streaming resampler.
+  how much audio has been consumed; ``stream.last_probability`` is the
+  model's output for the latest 32 ms window. Audio at other rates is
+  resampled to 16 kHz with soxr's streaming resampler. After ``flush()``,
+  call ``reset()`` before feeding new audio. One stream per audio source; it
+  is not thread-safe. Each SpeechStarted is followed by exactly one Speech
+  for the same segment (same ``start_s``); segments shorter than
+  ``min_speech_ms`` produce neither.
 
 * **As a session**: ``get_runtime("onnxruntime").load(silero_vad_path(),
   OnnxLoadOptions())`` hosts the model in a worker; ``run(VadRequest(...))``
@@ -30,9 +35,9 @@ from typing import Any
 import numpy as np
 
 from models.errors import WorkbenchError
+from runtimes.audio_decode import audio_samples, to_mono_float32
 from runtimes.base import CancelToken
 from runtimes.events import Done, Error, Event, Metrics, Speech
-from runtimes.onnx.audio_input import load_audio, to_mono_float32
 from runtimes.onnx.vad_model import SAMPLE_RATE, WINDOW, SileroModel, is_silero_signature, silero_vad_path
 from runtimes.onnx.vad_segmenter import SpeechStarted, VadSegmenter, VadSettings
 from runtimes.requests import VadRequest
@@ -126,7 +131,7 @@ def run_vad(session: Any, request: VadRequest, cancel: CancelToken | None) -> It
         yield Error(f"{session.model.name} is not a Silero VAD model (inputs: {', '.join(names)})", "model")
         return
     try:
-        audio = load_audio(request.audio, SAMPLE_RATE)
+        audio = audio_samples(request.audio, SAMPLE_RATE)
         stream = VadStream(
             SileroModel(session.ort_session),
             threshold=request.threshold,
