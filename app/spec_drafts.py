@@ -18,7 +18,12 @@ from models.library_scan import LibraryEntry, default_sources, scan_library
 from models.vocab_compat import DraftChoices, library_draft_choices
 
 
-def local_draft_choices(target: Path, models_dir: str, extra: Iterable[Path] = ()) -> DraftChoices:
+def local_draft_choices(target: Path, models_dir: str | None, extra: Iterable[Path] = ()) -> DraftChoices:
+    """``models_dir`` None: the one in the saved settings."""
+    if models_dir is None:
+        from app.settings import load_settings
+
+        models_dir = load_settings().models_dir
     entries = scan_library(default_sources(Path(models_dir), default_cache_dir()))
     seen = {e.path.resolve() for e in entries}
     for path in extra:  # e.g. recent files outside the library

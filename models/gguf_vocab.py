@@ -37,7 +37,6 @@ class Vocab:
     special_ids: dict[str, int] = field(default_factory=dict)  # "bos" -> id, only those present
     add_bos: bool | None = None
     add_eos: bool | None = None
-    parameter_count: int = 0
     file_size: int = 0
 
     @property
@@ -88,7 +87,6 @@ def _read_vocab_cached(path: str, _size: int, _mtime: int) -> Vocab:
         special_ids=specials,
         add_bos=_flag(meta.get("tokenizer.ggml.add_bos_token")),
         add_eos=_flag(meta.get("tokenizer.ggml.add_eos_token")),
-        parameter_count=sum(t.n_elements for t in header.tensors),
         file_size=header.file_size,
     )
 

@@ -17,7 +17,9 @@ from models.errors import ModelFileError, WorkbenchError
 from models.gguf_vocab import Vocab, read_vocab
 from models.library_scan import LibraryEntry
 
-# A draft this big (parameters, relative to the target) saves little time.
+# A draft this big (file size, relative to the target's) saves little time. Size
+# in bytes, not parameters: decoding is mostly reading weights, so a Q4 copy of
+# a Q8 model is a cheaper draft although it has as many parameters.
 WARN_SIZE_RATIO = 0.5
 
 
@@ -29,7 +31,7 @@ class IncompatibleDraft(WorkbenchError):
 class DraftCheck:
     problems: list[str] = field(default_factory=list)  # any one makes the pair unusable
     warnings: list[str] = field(default_factory=list)
-    size_ratio: float | None = None  # draft parameters / target parameters
+    size_ratio: float | None = None  # draft file size / target file size
 
     @property
     def ok(self) -> bool:
@@ -83,10 +85,10 @@ def check_draft(target: str | os.PathLike[str], draft: str | os.PathLike[str]) -
         missing = Path(target if not t.tokens else draft).name
         problems.insert(0, f"{missing} has no tokenizer")
     warnings = []
-    ratio = d.parameter_count / t.parameter_count if t.parameter_count else None
+    ratio = d.file_size / t.file_size if t.file_size else None
     if ratio is not None and ratio >= WARN_SIZE_RATIO:
         warnings.append(
-            f"the draft has {ratio:.0%} of the target's parameters; a draft pays off when it is "
+            f"the draft is {ratio:.0%} of the target's size; a draft pays off when it is "
             "much smaller (about 1/8 or less)"
         )
     return DraftCheck(problems, warnings, ratio)
@@ -132,10 +134,9 @@ def library_draft_choices(target: str | os.PathLike[str], entries: list[LibraryE
         elif e.info.tokenizer_model != t.model:
             quick.append((e.path, e.display_name,
                           f"tokenizer differs: tokenizer type {t.model!r} vs {e.info.tokenizer_model!r}"))
-        elif t.parameter_count and e.info.parameter_count >= t.parameter_count and \
-                Path(e.path).resolve() != Path(target).resolve():
-            ratio = e.info.parameter_count / t.parameter_count
-            quick.append((e.path, e.display_name, f"not smaller than the target ({ratio:.1f}× its parameters)"))
+        elif e.info.file_size >= t.file_size and Path(e.path).resolve() != Path(target).resolve():
+            ratio = e.info.file_size / t.file_size
+            quick.append((e.path, e.display_name, f"not smaller than the target ({ratio:.1f}× its size)"))
         else:
             readable.append((e.path, e.display_name))
     choices = draft_choices(target, readable)
@@ -163,7 +164,7 @@ def draft_choices(target: str | os.PathLike[str], models: list[tuple[Path, str]]
         if not check.ok:
             excluded.append((path, name, "tokenizer differs: " + "; ".join(check.problems[:2])))
         elif check.size_ratio is not None and check.size_ratio >= 1.0:
-            excluded.append((path, name, f"not smaller than the target ({check.size_ratio:.1f}× its parameters)"))
+            excluded.append((path, name, f"not smaller than the target ({check.size_ratio:.1f}× its size)"))
         else:
             compatible.append(DraftCandidate(Path(path), name, check))
     compatible.sort(key=lambda c: (c.check.size_ratio or 0.0, c.name))

@@ -68,3 +68,15 @@ def test_generate_refuses_draft_and_lookup_together(pair, capsys):
 def test_generate_with_lookup_prints_a_summary_line(pair, capsys):
     assert main(["generate", str(pair[1]), "-p", "ab ab ab ab", "-n", "16", "--temp", "0", "-t", "1", "--lookup"]) == 0
     assert "prompt lookup, K≤8: accepted" in capsys.readouterr().err
+
+
+def test_arena_variants_can_speculate(demo_ladder, capsys):
+    models = [str(demo_ladder["Q8_0"]), str(demo_ladder["Q4_K_M"])]
+    base = ["arena", *models, "-p", "The river", "-n", "16", "-t", "1", "--parallel", "1", "-o", "json"]
+    assert main(base) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main([*base, "--lookup"]) == 0
+    spec = json.loads(capsys.readouterr().out)
+    assert [r["text"] for r in spec] == [r["text"] for r in plain]  # greedy: speculation changes nothing
+    assert all(r["speculative"]["mode"] == "lookup" for r in spec)
+    assert all("speculative" not in r for r in plain)

@@ -73,7 +73,7 @@ def test_a_draft_as_big_as_the_target_is_warned_about(pair):
     check = check_draft(pair[1], pair[1])
     assert check.ok
     assert check.size_ratio == 1.0
-    assert "100% of the target's parameters" in check.warnings[0]
+    assert "the draft is 100% of the target's size" in check.warnings[0]
 
 
 def test_draft_choices_list_compatible_drafts_and_why_others_are_missing(pair, tmp_path, monkeypatch):

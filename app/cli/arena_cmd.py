@@ -12,8 +12,10 @@ from typing import Any
 
 from app.cli.format import mib
 from app.cli.load_args import add_load_args, add_sampling_args, load_options, sampling
+from app.cli.spec_args import add_spec_args
 from app.compare.arena import DEFAULT_SEED, ArenaError, ArenaFinished, ArenaSpec, read_prompts, run_arena
 from app.compare.arena_board import ArenaBoard, ArenaOutput
+from app.spec_report import spec_summary
 from runtimes.base import CancelToken
 
 HELP = "run variants side by side on the same prompts and show where their outputs diverge"
@@ -33,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", choices=("text", "json"), default="text")
     add_load_args(parser, n_ctx_default=2048)
     add_sampling_args(parser)
+    add_spec_args(parser)  # every variant can speculate with one draft (or prompt lookup)
     # Greedy with a fixed seed: outputs then differ only where the weights do.
     parser.set_defaults(temp=0.0, seed=DEFAULT_SEED, n_predict=128, handler=run)
 
@@ -107,6 +110,8 @@ def _column(board: ArenaBoard, model: str, index: int, colour: bool) -> str:
         lines.append(f"TTFT {stats['ttft_s'] * 1000:.0f} ms · prompt {stats['prompt_tps']:.1f} t/s · "
                      f"gen {stats['gen_tps']:.1f} t/s · {stats['n_gen']} tokens · "
                      f"peak RSS {mib(stats['peak_rss_bytes'])}{shared}")
+        if stats.get("speculative"):
+            lines.append(spec_summary(stats["speculative"]))
     text = out.text
     if where is not None:
         cut = where.char_offset

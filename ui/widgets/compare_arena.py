@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 
 from app.compare.arena import DEFAULT_SEED, ArenaSpec, read_prompts
 from app.compare.arena_board import ArenaBoard
+from app.compare.runner import reference_order
 from models.errors import WorkbenchError
 from ui.widgets.chat_error_banner import ChatErrorBanner
 from ui.widgets.compare_arena_column import ArenaColumn
 from ui.widgets.compare_arena_job import ArenaRequest, arena_job
+from ui.widgets.spec_mode_chooser import SpecModeChooser
 from ui.workers import GeneratorWorker, start_worker
 
 FilesProvider = Callable[[], tuple[list[Path], Path | None]]  # (files, chosen reference or None)
@@ -61,6 +63,7 @@ class ArenaPanel(QWidget):
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=DEFAULT_SEED)
         self.chat = QCheckBox("Chat template")
         self.chat.setToolTip("Send the prompt as a user message through each model's chat template")
+        self.speculative = SpecModeChooser(allow_off=True, compact=True)  # a draft or prompt lookup for every file
         self.run_button = QPushButton("Run arena")
         self.run_button.clicked.connect(self.run)
         self.cancel_button = QPushButton("Cancel")
@@ -80,6 +83,7 @@ class ArenaPanel(QWidget):
             settings.addWidget(QLabel(label))
             settings.addWidget(widget)
         settings.addWidget(self.chat)
+        settings.addWidget(self.speculative)
         settings.addStretch(1)
         self.showing = QLabel("Showing")
         settings.addWidget(self.showing)
@@ -126,6 +130,9 @@ class ArenaPanel(QWidget):
     def refresh(self) -> None:
         """The file list changed (the page calls this)."""
         self._update_buttons()
+        files, reference = self._files()
+        files = [f for f in files if Path(f).is_file()]
+        self.speculative.set_target(reference or (reference_order(files) if files else None), None, files)
 
     # --- prompt sets ------------------------------------------------------------------
 
@@ -174,7 +181,7 @@ class ArenaPanel(QWidget):
         self._failed = False
         self._fill_prompt_box(prompts)
         request = ArenaRequest(files, reference, prompts, self.max_tokens.value(), self.temperature.value(),
-                               self.seed.value(), self.chat.isChecked())
+                               self.seed.value(), self.chat.isChecked(), speculative=self.speculative.options())
         self.state.setText("Loading…")
         self._worker = start_worker(arena_job(request), on_yield=self._on_item, on_error=self._on_error,
                                     on_finish=self._on_finished)

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout
 
 from app.compare.arena_board import ArenaOutput, Divergence
+from app.spec_report import spec_summary
 from ui.metric_text import DASH, memory_text
 
 DIVERGED_COLOR = QColor(244, 114, 82, 90)  # translucent: readable on light and dark themes alike
@@ -106,4 +107,5 @@ def _stats_text(out: ArenaOutput) -> str:
     shared = f" · ran alongside {out.concurrent - 1} other model(s), sharing the CPU" if out.concurrent > 1 else ""
     return (f"TTFT {stats['ttft_s'] * 1000:.0f} ms · prompt {stats['prompt_tps']:.1f} t/s · "
             f"gen {stats['gen_tps']:.1f} t/s · {stats['n_gen']} tokens · "
-            f"peak {memory_text(stats['peak_rss_bytes'])}{shared}")
+            f"peak {memory_text(stats['peak_rss_bytes'])}{shared}"
+            + (f" · {spec_summary(stats['speculative'])}" if stats.get("speculative") else ""))

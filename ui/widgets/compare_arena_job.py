@@ -18,6 +18,7 @@ from app.compare.arena import ArenaSpec, arena_sampling, run_arena
 from app.compare.runner import reference_order
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.options import LlamaLoadOptions
+from runtimes.llama_cpp.spec_options import SpeculativeOptions
 
 BATCH_S = 0.03
 _END = object()
@@ -33,6 +34,7 @@ class ArenaRequest:
     seed: int
     chat: bool
     n_ctx: int = 2048
+    speculative: SpeculativeOptions | None = None  # a draft model or prompt lookup, for every file
 
 
 def arena_job(request: ArenaRequest):
@@ -41,7 +43,7 @@ def arena_job(request: ArenaRequest):
         spec = ArenaSpec(reference, list(request.files), request.prompts,
                          arena_sampling(max_tokens=request.max_tokens, temperature=request.temperature,
                                         seed=request.seed),
-                         LlamaLoadOptions(n_ctx=request.n_ctx), request.chat)
+                         LlamaLoadOptions(n_ctx=request.n_ctx, speculative=request.speculative), request.chat)
         yield ("spec", spec)
         events: queue.Queue = queue.Queue()
 

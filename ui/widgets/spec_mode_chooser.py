@@ -35,9 +35,11 @@ class SpecModeChooser(QWidget):
     changed = Signal()
     scanned = Signal()  # the draft list for the current target is ready
 
-    def __init__(self, allow_off: bool = True) -> None:
+    def __init__(self, allow_off: bool = True, compact: bool = False) -> None:
+        """``compact``: only the mode list (K, device and the reasons go in defaults and a tooltip)."""
         super().__init__()
         self._allow_off = allow_off
+        self._compact = compact
         self._target: Path | None = None
         self._scan: GeneratorWorker | None = None
         self.choices: DraftChoices | None = None
@@ -61,6 +63,22 @@ class SpecModeChooser(QWidget):
         self.missing_label.hide()
         self.missing_button.toggled.connect(self.missing_label.setVisible)
 
+        if compact:
+            for widget in (self.draft_max_spin, self.adaptive_box, self.device_combo, self.gpu_layers_spin,
+                           self.missing_button, self.missing_label):
+                widget.setParent(self)
+                widget.hide()
+            row = QVBoxLayout(self)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(self.mode_combo)
+        else:
+            self._build_full()
+        self.set_devices([Device("cpu", "cpu", "CPU")])
+        self._fill(None)
+        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
+        self.device_combo.currentIndexChanged.connect(self._update_enabled)
+
+    def _build_full(self) -> None:
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Mode", self.mode_combo)
@@ -73,10 +91,6 @@ class SpecModeChooser(QWidget):
         column.addLayout(form)
         column.addWidget(self.missing_button)
         column.addWidget(self.missing_label)
-        self.set_devices([Device("cpu", "cpu", "CPU")])
-        self._fill(None)
-        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
-        self.device_combo.currentIndexChanged.connect(self._update_enabled)
 
     @property
     def scanning(self) -> bool:
@@ -91,8 +105,9 @@ class SpecModeChooser(QWidget):
         self.device_combo.setCurrentIndex(index)
         self._update_enabled()
 
-    def set_target(self, target: Path | None, models_dir: str, extra: list[Path] | None = None) -> None:
-        """Offer the drafts that fit ``target`` (scanned off the GUI thread)."""
+    def set_target(self, target: Path | None, models_dir: str | None, extra: list[Path] | None = None) -> None:
+        """Offer the drafts that fit ``target`` (scanned off the GUI thread);
+        ``models_dir`` None: the one in the saved settings."""
         target = Path(target) if target else None
         if target == self._target and self.choices is not None:
             return
@@ -177,8 +192,10 @@ class SpecModeChooser(QWidget):
             self.missing_button.setText(f"No compatible draft model ({len(excluded)} not offered, why?)")
         else:
             self.missing_button.setText(f"{len(excluded)} model(s) not offered as drafts (why?)")
-        self.missing_button.setVisible(scanning or choices is not None)
+        self.missing_button.setVisible((scanning or choices is not None) and not self._compact)
         self.missing_label.setText("\n".join(f"• {name}: {why}" for _, name, why in excluded) or "None.")
+        if self._compact:
+            self.mode_combo.setToolTip(f"{self.missing_button.text()}\n{self.missing_label.text()}")
         self._update_enabled()
         if self.mode_combo.currentData() != previous:
             self.changed.emit()
