@@ -18,6 +18,7 @@ from app.voice.events import (
     BargeIn,
     ModelReloaded,
     NothingHeard,
+    PartialTranscript,
     ReplyToken,
     TurnFinished,
     UserSaid,
@@ -202,3 +203,30 @@ def test_barge_in_stops_playback_and_takes_the_new_utterance(models):
     assert finished[1].interrupted
     assert [s.turn for s in of(UserSaid, events)] == [1, 2]  # the new utterance was taken
     assert finished[2].reply_text
+
+
+def test_partial_transcripts_arrive_while_the_user_is_still_talking(models):
+    source = PushSource(RATE, tick_s=0.01)
+    speech = espeak_speech("This is a fairly long sentence, spoken slowly, so that partial text can show up.")
+    assert len(speech) / RATE > 3
+
+    def user() -> None:
+        frame = RATE // 50
+        for audio in (np.zeros(RATE // 2, np.float32), speech, np.zeros(RATE, np.float32)):
+            for i in range(0, len(audio), frame):
+                source.push(audio[i:i + frame])
+                time.sleep(0.02)
+        source.end()
+
+    feeder = threading.Thread(target=user)
+    feeder.start()
+    settings = PipelineSettings(partial_every_s=0.7)
+    events = list(VoicePipeline(models, settings).run(source, PlaybackSink(RATE)))
+    feeder.join()
+    kinds = [type(e).__name__ for e in events]
+    partials = of(PartialTranscript, events)
+    assert len(partials) >= 2, kinds
+    assert kinds.index("PartialTranscript") < kinds.index("UserSaid")
+    # Each partial covers more of the utterance than the one before.
+    lengths = [int(p.text.split()[2]) for p in partials]
+    assert lengths == sorted(lengths)

@@ -39,6 +39,7 @@ from models.errors import WorkbenchError
 from runtimes.base import CancelToken
 
 LEVEL_EVERY_S = 0.05
+KEEP_INTERVALS_S = 600.0  # stage intervals older than this belong to finished turns
 
 
 @dataclass
@@ -138,6 +139,7 @@ class VoicePipeline:
             yield from self._wait(state.reply, None)
         self.turns += 1
         decided = time.perf_counter()
+        self.models.clock.forget_before(decided - KEEP_INTERVALS_S)  # hours of listening stay small
         timeline = TurnTimeline(self.turns, started=decided if live else (state.turn_started or decided),
                                 speech_start_s=utterance.start_s, speech_end_s=utterance.end_s, speech_end=decided)
         timeline.vad_delay_s = utterance.decided_after_s

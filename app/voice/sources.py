@@ -115,6 +115,12 @@ class PushSource:
         self._queue.put(AudioDeviceError(message))
 
     def frames(self) -> Iterator[np.ndarray | str | None]:
+        try:
+            yield from self._frames()
+        finally:
+            self._resampler = None  # native soxr state goes now, not whenever the source is collected
+
+    def _frames(self) -> Iterator[np.ndarray | str | None]:
         while True:
             try:
                 item = self._queue.get(timeout=self.tick_s)

@@ -32,9 +32,10 @@ def union_length(intervals: list[tuple[float, float]], start: float, end: float)
 class StageClock:
     """Thread-safe record of (stage, start, end) intervals on perf_counter time."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
         self._lock = threading.Lock()
         self._intervals: list[tuple[str, float, float]] = []
+        self.keep = keep  # False: a clock nobody reads (batch VAD splitting) records nothing
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -42,8 +43,9 @@ class StageClock:
         try:
             yield
         finally:
-            with self._lock:
-                self._intervals.append((name, t0, time.perf_counter()))
+            if self.keep:
+                with self._lock:
+                    self._intervals.append((name, t0, time.perf_counter()))
 
     def timed(self, name: str, iterator: Iterator) -> Iterator:
         """Iterate ``iterator`` with each ``next()`` counted as time inside ``name``."""

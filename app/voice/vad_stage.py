@@ -90,9 +90,9 @@ class RecentAudio:
 
 
 class VadStage:
-    def __init__(self, model: SileroModel, settings: VadSettings, clock: StageClock) -> None:
+    def __init__(self, model: SileroModel, settings: VadSettings, clock: StageClock | None = None) -> None:
         self.settings = settings
-        self.clock = clock
+        self.clock = clock or StageClock(keep=False)
         self.stream = VadStream(model, threshold=settings.threshold, min_speech_ms=settings.min_speech_ms,
                                 hangover_ms=settings.hangover_ms, pad_ms=settings.pad_ms, sample_rate=RATE)
         self.recent = RecentAudio(settings.max_utterance_s + 2.0)
