@@ -146,6 +146,13 @@ def test_cancel_stops_every_worker(demo_ladder):
     assert all(e.stats["stop_reason"] == "cancelled" and e.stats["n_gen"] < 1000 for e in finished)
 
 
+def test_spec_puts_the_reference_first_and_each_file_once(demo_ladder):
+    spec = ArenaSpec(demo_ladder["F32"], [demo_ladder["Q2_K"], demo_ladder["F32"], demo_ladder["Q2_K"]], ["x"])
+    assert spec.models == [demo_ladder["F32"], demo_ladder["Q2_K"]]
+    with pytest.raises(WorkbenchError, match="at least one prompt"):
+        ArenaSpec(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["  "])
+
+
 def test_prompt_sets(tmp_path):
     lines = tmp_path / "p.txt"
     lines.write_text("first prompt\n\n  \nsecond prompt\n")

@@ -46,7 +46,7 @@ def arena_sampling(**overrides: Any) -> Sampling:
 @dataclass
 class ArenaSpec:
     reference: Path
-    models: list[Path]  # every model to run, the reference included
+    models: list[Path]  # the variants (the reference is added first if missing; duplicates dropped)
     prompts: list[str]
     sampling: Sampling = field(default_factory=arena_sampling)
     options: LlamaLoadOptions = field(default_factory=lambda: LlamaLoadOptions(n_ctx=2048))
@@ -56,8 +56,8 @@ class ArenaSpec:
     def __post_init__(self) -> None:
         if not self.prompts or not all(p.strip() for p in self.prompts):
             raise WorkbenchError("give at least one prompt, and no empty ones")
-        if Path(self.reference) not in [Path(m) for m in self.models]:
-            self.models = [Path(self.reference), *self.models]
+        models = [Path(self.reference), *map(Path, self.models)]
+        self.models = list(dict.fromkeys(models))  # the reference first, each file once
 
     def request(self, prompt: str) -> TextRequest:
         if self.chat:
