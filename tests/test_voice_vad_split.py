@@ -65,3 +65,27 @@ def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path):
     assert [round(p.start_s) for p in pieces] == [m * 60 + 10 for m in spoken_at]
     # The whole file as float32 would be 38 MB; the stream keeps about half a minute.
     assert peak < 12 * 2**20, f"peak traced memory {peak / 2**20:.1f} MiB"
+
+
+def test_transcribe_vad_skips_silence_and_keeps_file_times(tmp_path, capsys):
+    import json
+
+    from app.cli.main import main
+    from models.demo_whisper import write_whisper_model
+
+    model = write_whisper_model(tmp_path / "whisper-demo.bin")
+    speech = espeak_speech("Here is the first thing.")
+    silence = np.zeros(40 * RATE, np.float32)  # longer than whisper's 30 s window
+    path = write_wav(tmp_path / "sparse.wav", np.concatenate([silence, speech, silence, speech, silence[:RATE]]))
+    first, second = 40.0, 80.0 + len(speech) / RATE
+    assert main(["transcribe", str(path), "-m", str(model), "--vad", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    metrics = doc["metrics"]
+    assert metrics["vad_pieces"] == 2
+    assert metrics["audio_s"] == pytest.approx(len(speech) * 2 / RATE + 81, abs=0.01)
+    assert metrics["speech_s"] == pytest.approx(2 * len(speech) / RATE, abs=0.3)
+    assert doc["segments"], doc
+    for segment in doc["segments"]:  # every segment lies in one of the two stretches of speech, in file time
+        assert any(start - 0.1 <= segment["start"] <= start + len(speech) / RATE + 0.1
+                   for start in (first, second)), segment
+    assert {round(s["start"]) >= 80 for s in doc["segments"]} == {False, True}

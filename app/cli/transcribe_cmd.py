@@ -41,6 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--device", default="cpu", help="cpu, gpu or gpu:N (GPU needs a GPU build of pywhispercpp)")
     parser.add_argument("-bs", "--beam-size", type=int, default=0, help="beam search width (default: greedy)")
     parser.add_argument("-nf", "--no-fallback", action="store_true", help="no temperature fallback when decoding")
+    parser.add_argument("--vad", action="store_true", help="split on speech with Silero VAD first: silence is "
+                        "skipped and the file is streamed piece by piece (long recordings)")
     parser.set_defaults(handler=run, format="text")
 
 
@@ -61,7 +63,15 @@ def run(args: argparse.Namespace) -> int:
                                 args.prompt, args.threads)
     session = runtime.load(args.model, options)
     try:
-        segments, done = _stream(session, request, args.format)
+        if args.vad:
+            from app.voice.vad_split import transcribe_speech
+
+            if args.format == "vtt":
+                _out(VTT_HEADER)
+            segments, done = transcribe_speech(session, args.audio, request,
+                                               lambda segment, n: _print_segment(segment, n, args.format))
+        else:
+            segments, done = _stream(session, request, args.format)
     finally:
         session.close()
     if isinstance(done, Error):
