@@ -43,7 +43,8 @@ class WhisperEngine:
         cparams = pw.whisper_context_default_params()
         cparams.use_gpu = options.use_gpu
         cparams.gpu_device = options.gpu_index
-        cparams.flash_attn = options.flash_attn
+        if options.flash_attn is not None:
+            cparams.flash_attn = options.flash_attn
         # The binding returns a null context on failure and cannot say so; models/whisper_validate
         # has ruled out every file problem it knows of, and the worker process contains the rest.
         self.ctx: Any = pw.whisper_init_from_file_with_params(str(model), cparams)

@@ -21,7 +21,7 @@ class WhisperLoadOptions(LoadOptions):
     whisper-cli's --no-fallback (decode once at temperature 0, never resample).
     """
 
-    flash_attn: bool = False
+    flash_attn: bool | None = None  # None keeps whisper.cpp's default (on since 1.8)
     beam_size: int = 0
     temperature_fallback: bool = True
 
@@ -44,6 +44,7 @@ class WhisperLoadOptions(LoadOptions):
 
     @classmethod
     def from_params(cls, params: dict[str, Any], n_threads: int | None) -> WhisperLoadOptions:
-        """Options from the bench CLI's load flags: -ngl other than 0 asks for the GPU, -fa for flash attention."""
+        """Options from the bench CLI's load flags: -ngl other than 0 asks for the GPU; -fa asks for
+        flash attention, which whisper.cpp 1.8 already uses by default."""
         gpu = bool(params.get("n_gpu_layers"))
-        return cls(device="gpu" if gpu else "cpu", n_threads=n_threads, flash_attn=bool(params.get("flash_attn")))
+        return cls(device="gpu" if gpu else "cpu", n_threads=n_threads, flash_attn=params.get("flash_attn") or None)
