@@ -76,13 +76,14 @@ def test_transcribes_a_clip_with_segments_streamed_per_window(session, speech_fi
     assert [e.start_s for _, e in segments] == pytest.approx([0.0, WINDOW_S, 2 * WINDOW_S])
     assert [e.end_s for _, e in segments] == pytest.approx([2.0, WINDOW_S + 2, 2 * WINDOW_S + 2])
     result = done.result
-    # streamed: whisper.cpp handed over the first segment with two windows still to decode...
-    still_decoding = result["transcribe_s"] - result["first_segment_s"]
-    assert still_decoding > result["transcribe_s"] / 3
-    # ...and it reached this process then, not with Done
-    first_at, second_at = segments[0][0], segments[1][0]
-    assert first_at < second_at < done_at
-    assert done_at - first_at > 0.5 * still_decoding
+    # Streamed: whisper.cpp handed over the first segment with two windows still to decode, and
+    # each segment reached this process a window's work apart. Batched at the end, they would
+    # arrive microseconds apart in one pipe message. (The first window is not comparable with
+    # the others: it also detects the language and warms up, so gaps are checked, not shares.)
+    window = 0.005  # far below one window of the demo model (encoder over 1500 positions)
+    assert result["transcribe_s"] - result["first_segment_s"] > 2 * window
+    (first_at, _), (second_at, _), (third_at, _) = segments
+    assert second_at - first_at > window and third_at - second_at > window and done_at >= third_at
     assert result["language"] == "en"
     assert result["audio_s"] == pytest.approx(65.0, abs=0.1)  # MP3 at 44.1 kHz stereo, now 16 kHz mono
     assert result["rtf"] == pytest.approx(result["audio_s"] / result["transcribe_s"])
