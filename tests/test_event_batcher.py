@@ -1,0 +1,38 @@
+"""The worker's event batcher coalesces bursts but never holds an event back."""
+
+from __future__ import annotations
+
+import time
+
+from runtimes.events import Done, Segment
+from runtimes.worker.child import EventBatcher
+
+
+class Pipe:
+    def __init__(self) -> None:
+        self.messages: list[list] = []
+
+    def send(self, message) -> None:
+        self.messages.append(message[1])
+
+    @property
+    def events(self) -> list:
+        return [e for batch in self.messages for e in batch]
+
+
+def test_a_burst_is_sent_soon_without_waiting_for_the_next_event():
+    pipe = Pipe()
+    batcher = EventBatcher(pipe)
+    time.sleep(2 * EventBatcher.FLUSH_S)
+    first, second, third = (Segment(f"s{i}", i, i + 1) for i in range(3))
+    batcher.add(first)  # due: goes out at once
+    batcher.add(second)  # within FLUSH_S of the first: held back...
+    batcher.add(third)
+    deadline = time.perf_counter() + 1.0
+    while len(pipe.events) < 3 and time.perf_counter() < deadline:
+        time.sleep(0.001)
+    assert pipe.events == [first, second, third]  # ...but flushed without a fourth event
+    assert len(pipe.messages) == 2  # and the burst still travelled as one message
+    batcher.add(Done())
+    batcher.close()
+    assert isinstance(pipe.events[-1], Done)
