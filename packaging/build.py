@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("linux-dir", "linux-tar", "linux-deb", "appimage", "macos-app", "macos-dmg", "windows-installer")
 # CMAKE_ARGS for llama-cpp-python per flavour (README "GPU builds" uses the same switches).
 FLAVOURS = {"cpu": "", "cuda": "-DGGML_CUDA=on", "metal": "-DGGML_METAL=on", "vulkan": "-DGGML_VULKAN=on"}
+# The Silero VAD model's package, installed without its torch dependency (as scripts/setup.sh does).
+SILERO_VAD = "silero-vad>=6,<7"
 
 
 def project_version() -> str:
@@ -50,6 +52,7 @@ def build_python(flavour: str, fresh_venv: bool) -> str:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     run([str(python), "-m", "pip", "install", "--quiet", f"{ROOT}[packaging]"])
+    run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", SILERO_VAD])
     if FLAVOURS[flavour]:
         env = dict(os.environ, CMAKE_ARGS=FLAVOURS[flavour], FORCE_CMAKE="1")
         run([str(python), "-m", "pip", "install", "--force-reinstall", "--no-cache-dir", "--no-deps",

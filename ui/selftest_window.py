@@ -25,7 +25,11 @@ def main() -> int:
     def report() -> None:
         # First event-loop turn after show(): the window and all pages were built.
         if window.isVisible():
-            print(f"window-ok platform={app.platformName()} pages={','.join(window.pages)}", flush=True)
+            # TTS engines that start (Qt's mock one included) prove the texttospeech plugins load.
+            from ui.os_voice import os_voice_engines
+
+            tts = ",".join(os_voice_engines(include_test=True)) or "none"
+            print(f"window-ok platform={app.platformName()} pages={','.join(window.pages)} tts={tts}", flush=True)
             result["code"] = 0
         window.close()  # closeEvent stops the pages' workers and the context
         app.quit()
