@@ -137,3 +137,28 @@ def test_installed_deb_selftest(built):
     assert (root / "usr" / "share" / "icons" / "hicolor" / "scalable" / "apps" / "workbench.svg").is_file()
     out = selftest(root / "opt" / "workbench" / "workbench", built["base"])
     assert "selftest: PASSED" in out and "cpu bundle" in out
+
+
+@pytest.mark.parametrize("tts", ["piper", "kokoro"])
+def test_bundle_voice_turn_with_each_onnx_voice(built, demo_model, tts, tmp_path):
+    """A spoken turn through the frozen `workbench voice`: Silero VAD, whisper.cpp, the LLM and a
+    Piper or Kokoro voice (synthetic ONNX graphs with their signatures): the TTS engines' own data
+    (Piper's espeak-ng, phonemizer with espeakng_loader's library for Kokoro) work from the bundle."""
+    from models.demo_whisper import write_whisper_model
+    from tests.tts_synthetic_voices import build_kokoro, build_piper
+    from tests.voice_helpers import read_wav, spoken_wav
+
+    voice_model = (build_piper if tts == "piper" else build_kokoro)(tmp_path / f"{tts} voice")
+    whisper = write_whisper_model(tmp_path / "whisper-demo.bin")
+    question, _, _ = spoken_wav(tmp_path / "question.wav", "Hello there. Could you tell me a short story?")
+    reply = tmp_path / "reply.wav"
+    result = subprocess.run(
+        [str(built["bundle"] / "workbench"), "voice", "--stt", str(whisper), "--llm", str(demo_model),
+         "--tts", tts, "--tts-model", str(voice_model), "--in", str(question), "--out", str(reply),
+         "--max-tokens", "24", "--seed", "1", "--json"],
+        env=no_python_env(built["base"]), cwd=built["base"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    (turn,) = json.loads(result.stdout)["turns"]
+    assert turn["heard"].strip() and turn["reply"].strip()
+    audio, _ = read_wav(reply)
+    assert len(audio) > 0 and abs(audio).max() > 0.05
