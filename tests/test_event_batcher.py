@@ -36,3 +36,15 @@ def test_a_burst_is_sent_soon_without_waiting_for_the_next_event():
     batcher.add(Done())
     batcher.close()
     assert isinstance(pipe.events[-1], Done)
+
+
+def test_close_right_after_a_burst_never_hangs():
+    for _ in range(300):  # close lands at every point of the flusher's cycle
+        pipe = Pipe()
+        batcher = EventBatcher(pipe)
+        batcher.add(Segment("a", 0, 1))
+        batcher.add(Segment("b", 1, 2))
+        started = time.perf_counter()
+        batcher.close()
+        assert time.perf_counter() - started < 1.0
+        assert [e.text for e in pipe.events] == ["a", "b"]

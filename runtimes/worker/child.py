@@ -128,14 +128,11 @@ class EventBatcher:
             else:
                 self._held.set()
 
-    def flush(self) -> None:
+    def close(self) -> None:
         with self._lock:
             self._send(time.perf_counter())
-
-    def close(self) -> None:
-        self.flush()
-        self._closed = True
-        self._held.set()
+            self._closed = True
+            self._held.set()
         self._flusher.join()
 
     def _send(self, now: float) -> None:
@@ -147,10 +144,10 @@ class EventBatcher:
     def _flush_held(self) -> None:
         while True:
             self._held.wait()
-            if self._closed:
-                return
             time.sleep(self.FLUSH_S)
-            with self._lock:
+            with self._lock:  # close() sets _closed under this lock, so it is never missed
+                if self._closed:
+                    return
                 self._held.clear()
                 if self._events and time.perf_counter() - self._last_send >= self.FLUSH_S:
                     self._send(time.perf_counter())
