@@ -22,7 +22,6 @@ from app.voice.events import (
     ReplyToken,
     TurnFinished,
     UserSaid,
-    UserSpeaking,
     VoiceProblem,
 )
 from app.voice.model_choice import llm_choice, tts_choice, vad_choice
@@ -38,13 +37,16 @@ from runtimes.requests import Sampling
 from tests.voice_helpers import RATE, ScriptedTranscriber, espeak_speech, read_wav, spoken_wav, write_wav
 
 pytestmark = pytest.mark.timeout(240)
+# One thread per model: on a small shared machine, llama.cpp's spinning threads
+# fight over the cores and a reply can take 20x longer.
+ONE_THREAD = 1
 
 
 @pytest.fixture(scope="module")
 def models(demo_model):
     loaded = VoiceModels()
     loaded.load("vad", vad_choice())
-    loaded.load("llm", llm_choice(demo_model, n_ctx=1024))
+    loaded.load("llm", llm_choice(demo_model, n_ctx=1024, n_threads=ONE_THREAD))
     loaded.load("tts", tts_choice("espeak"))
     loaded.llm.sampling = Sampling(max_tokens=40, temperature=0.7, seed=7)
     transcriber = ScriptedTranscriber(lambda samples: f"I said {len(samples) // RATE} seconds of words")
@@ -195,12 +197,13 @@ def test_barge_in_stops_playback_and_takes_the_new_utterance(models):
             thread.join(timeout=30)
         models.llm.sampling = Sampling(max_tokens=40, temperature=0.7, seed=7)
     (barge,) = of(BargeIn, events)
-    order = [type(e).__name__ for e in events if isinstance(e, AssistantSpeaking | BargeIn | UserSpeaking)]
+    order = [type(e).__name__ for e in events if isinstance(e, AssistantSpeaking | BargeIn | TurnFinished)]
     assert order.index("BargeIn") > order.index("AssistantSpeaking")
     assert barge.turn == 1 and barge.dropped_audio_s > 0 and sink.stops == 1
     assert queued_after_stop == 0  # playback stopped: nothing left to hear from turn 1
     finished = {t.turn: t for t in of(TurnFinished, events)}
-    assert finished[1].interrupted
+    # Cut while still being written (interrupted), or while its audio was playing after that.
+    assert finished[1].interrupted or order.index("BargeIn") > order.index("TurnFinished")
     assert [s.turn for s in of(UserSaid, events)] == [1, 2]  # the new utterance was taken
     assert finished[2].reply_text
 

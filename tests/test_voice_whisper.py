@@ -32,7 +32,7 @@ def test_a_spoken_wav_gets_a_spoken_reply(tmp_path, capsys, whisper_model, demo_
     wav, start, end = spoken_wav(tmp_path / "question.wav", "Hello there. Could you tell me a short story?")
     out_wav = tmp_path / "reply.wav"
     code, out, err = voice(capsys, "--stt", str(whisper_model), "--llm", str(demo_model), "--in", str(wav),
-                           "--out", str(out_wav), "--max-tokens", "48", "--seed", "1", "--json")
+                           "--out", str(out_wav), "--max-tokens", "48", "--seed", "1", "--json", "-t", "1")
     assert code == 0, err
     report = json.loads(out)
     (turn,) = report["turns"]
@@ -52,7 +52,7 @@ def test_a_spoken_wav_gets_a_spoken_reply(tmp_path, capsys, whisper_model, demo_
 def test_the_text_report_names_every_stage(tmp_path, capsys, whisper_model, demo_model):
     wav, _, _ = spoken_wav(tmp_path / "q.wav", "What time is it?")
     code, out, err = voice(capsys, "--stt", str(whisper_model), "--llm", str(demo_model), "--in", str(wav),
-                           "--out", str(tmp_path / "r.wav"), "--max-tokens", "24")
+                           "--out", str(tmp_path / "r.wav"), "--max-tokens", "24", "-t", "1")
     assert code == 0, err
     for line in ("end of speech → transcript", "end of speech → first LLM token", "end of speech → first audio",
                  "| VAD |", "| STT |", "| LLM |", "| TTS |", "| Workbench overhead |"):

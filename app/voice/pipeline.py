@@ -13,6 +13,7 @@ reply before reading on (``wait_for_reply``); live input never waits.
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
@@ -49,6 +50,9 @@ class PipelineSettings:
     wait_for_reply: bool | None = None  # None: wait for file input, not for live input
     barge_in: bool = True
     max_turns: int | None = None  # stop listening after this many turns (the CLI's one-turn run)
+    # Headless runs hold Python's cyclic GC back while a turn is in flight and collect between turns,
+    # so no collection pause lands between two stage calls (the desktop app collects on its GUI thread).
+    defer_gc: bool = True
 
 
 class VoicePipeline:
@@ -58,9 +62,10 @@ class VoicePipeline:
         self.settings = settings or PipelineSettings()
         self.conversation = conversation or VoiceConversation()
         self.turns = 0
-        self._events: queue.Queue = queue.Queue()
+        self._events: queue.SimpleQueue = queue.SimpleQueue()  # C-level: cheap per streamed token
         self._sink_lock = threading.Lock()
         self._partial: threading.Thread | None = None
+        self._gc: _DeferredGc | None = None
 
     def run(self, source, sink, cancel: CancelToken | None = None) -> Iterator[VoiceEvent]:
         missing = self.models.missing()
@@ -69,6 +74,15 @@ class VoicePipeline:
         cancel = cancel or CancelToken()
         live = bool(getattr(source, "realtime", True))
         wait = (not live) if self.settings.wait_for_reply is None else self.settings.wait_for_reply
+        self._gc = _DeferredGc() if self.settings.defer_gc and gc.isenabled() else None
+        try:
+            yield from self._run(source, sink, cancel, live, wait)
+        finally:
+            if self._gc:
+                self._gc.restore()
+                self._gc = None
+
+    def _run(self, source, sink, cancel: CancelToken, live: bool, wait: bool) -> Iterator[VoiceEvent]:
         vad = VadStage(self.models.vad_model, self.settings.vad, self.models.clock)
         state = _RunState(time.perf_counter())
         try:
@@ -77,6 +91,8 @@ class VoicePipeline:
                 if cancel.cancelled:
                     break
                 if frame is None:
+                    if self._gc and not vad.speaking and not (state.reply and state.reply.is_alive()):
+                        self._gc.collect_if_due()  # idle listening: nothing is waiting on us
                     continue
                 if state.turn_started is None:
                     state.turn_started = time.perf_counter()
@@ -97,6 +113,10 @@ class VoicePipeline:
             yield VoiceProblem(str(exc), "input", fatal=True)
         except WorkbenchError as exc:  # e.g. the file turned out corrupt mid-stream
             yield VoiceProblem(str(exc), "input", fatal=True)
+        except GeneratorExit:  # the consumer stopped listening: so does the reply
+            if state.reply is not None:
+                state.reply.cancel()
+            raise
         finally:
             if state.reply is not None and cancel.cancelled:
                 state.reply.cancel()
@@ -177,6 +197,8 @@ class VoicePipeline:
             reply.join(timeout=0.02)
             yield from self._drain()
         yield from self._drain()
+        if self._gc:
+            self._gc.collect_if_due()  # between turns
 
     def _drain(self) -> Iterator[VoiceEvent]:
         while True:
@@ -184,6 +206,24 @@ class VoicePipeline:
                 yield self._events.get_nowait()
             except queue.Empty:
                 return
+
+
+class _DeferredGc:
+    """Automatic collection off for the run; collect_if_due() with the usual thresholds."""
+
+    def __init__(self) -> None:
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+
+    def collect_if_due(self) -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self.thresholds[generation]:
+                gc.collect(generation)
+                return
+
+    def restore(self) -> None:
+        gc.enable()
 
 
 @dataclass

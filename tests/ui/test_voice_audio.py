@@ -86,7 +86,8 @@ def test_a_microphone_lost_mid_run_ends_it_and_the_page_recovers(qtbot, ctx, tmp
     try:
         whisper = write_whisper_model(tmp_path / "whisper-demo.bin")
         with qtbot.waitSignal(page.models_loaded, timeout=120000):
-            page.load_models({"vad": vad_choice(), "stt": stt_choice(whisper), "llm": llm_choice(demo_model, 1024),
+            page.load_models({"vad": vad_choice(), "stt": stt_choice(whisper, n_threads=1),
+                              "llm": llm_choice(demo_model, 1024, n_threads=1),
                               "tts": tts_choice("espeak")})
         # A live run as Listen starts it, with frames pushed as the microphone would.
         page.run.source = PushSource(48000)

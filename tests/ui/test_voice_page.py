@@ -33,7 +33,8 @@ def page(qtbot, ctx):
 
 
 def load(qtbot, page, whisper_model, demo_model) -> None:
-    choices = {"vad": vad_choice(), "stt": stt_choice(whisper_model), "llm": llm_choice(demo_model, 1024),
+    choices = {"vad": vad_choice(), "stt": stt_choice(whisper_model, n_threads=1),
+               "llm": llm_choice(demo_model, 1024, n_threads=1),
                "tts": tts_choice("espeak")}
     with qtbot.waitSignal(page.models_loaded, timeout=120000):
         page.load_models(choices)
