@@ -27,6 +27,7 @@ def whisper_model(tmp_path_factory):
 def page(qtbot, ctx):
     page = VoicePage(ctx)
     qtbot.addWidget(page)
+    page.show()  # devices and models are looked up on first show
     qtbot.waitUntil(lambda: not page.busy, timeout=60000)
     yield page
     page.shutdown()

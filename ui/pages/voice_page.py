@@ -30,11 +30,8 @@ from app.voice.events import (
 )
 from app.voice.pipeline import PipelineSettings, VoicePipeline
 from app.voice.sources import AudioDeviceError
-from app.voice.voice_download import download_voice
 from app.voice.voice_models import STAGES, ModelChoice, VoiceModels
-from models.download_queue import JobProgress
 from models.errors import WorkbenchError
-from ui.audio_io import microphone_permission
 from ui.context import AppContext
 from ui.widgets.chat_error_banner import ChatErrorBanner
 from ui.widgets.voice_controls import VoiceControls
@@ -106,7 +103,14 @@ class VoicePage(QWidget):
         self._memory_timer = QTimer(self, interval=MEMORY_EVERY_MS)
         self._memory_timer.timeout.connect(self._update_memory)
         self._memory_timer.start()
-        self.discover()
+        self._shown = False  # devices and models are looked up when the page is first shown
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.controls.refresh_devices()
+            self.discover()
 
     @property
     def busy(self) -> bool:
@@ -184,6 +188,10 @@ class VoicePage(QWidget):
             self.panel.set_memory(stage, text)
 
     def download(self, engine: str) -> None:
+        # Imported here: the Hub client and httpx cost ~0.3 s, not worth paying at startup.
+        from app.voice.voice_download import download_voice
+        from models.download_queue import JobProgress
+
         self.panel.set_busy(True)
 
         def progress(event) -> None:
@@ -253,6 +261,8 @@ class VoicePage(QWidget):
                 return
             self.banner.clear()
             self.controls.set_running(True)
+
+        from ui.audio_io import microphone_permission
 
         microphone_permission(answered)
 

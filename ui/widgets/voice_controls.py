@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from ui.audio_io import DeviceInfo, input_devices, output_devices
-
 HANDS_FREE, PUSH_TO_TALK = "Hands-free", "Push-to-talk"
 FLOOR_DB = -60.0
 
@@ -85,10 +83,10 @@ class VoiceControls(QGroupBox):
         grid.addLayout(buttons, 3, 0, 1, 3)
         grid.addWidget(self.device_note, 4, 0, 1, 3)
         self.mode_combo.currentTextChanged.connect(self._update_buttons)
-        self.refresh_devices()
+        self._update_buttons()  # devices are listed by refresh_devices(), when the page is first shown
 
     @staticmethod
-    def _fill(combo: QComboBox, devices: list[DeviceInfo], none_text: str) -> None:
+    def _fill(combo: QComboBox, devices: list, none_text: str) -> None:
         current = combo.currentData()
         combo.clear()
         for device in devices:
@@ -100,6 +98,8 @@ class VoiceControls(QGroupBox):
         combo.setCurrentIndex(index if index >= 0 else default)
 
     def refresh_devices(self) -> None:
+        from ui.audio_io import input_devices, output_devices  # QtMultimedia: loaded on first use
+
         inputs, outputs = input_devices(), output_devices()
         self._fill(self.input_combo, inputs, "No microphone found")
         self._fill(self.output_combo, outputs, "No speaker found (replies are saved as WAV files)")

@@ -13,7 +13,6 @@ from app.paths import data_dir
 from app.voice.pipeline import VoicePipeline
 from app.voice.sinks import WavFileSink
 from app.voice.sources import AudioDeviceError, FileSource, PushSource
-from ui.audio_io import MicrophoneCapture, SpeakerPlayback, output_devices
 from ui.workers import GeneratorWorker, start_worker
 
 
@@ -31,11 +30,8 @@ class VoiceRun(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.capture = MicrophoneCapture(self._on_frames, self)
-        self.capture.level.connect(self.level)
-        self.capture.failed.connect(self._on_capture_failed)
-        self.playback = SpeakerPlayback(self)
-        self.playback.failed.connect(lambda message: self.failed.emit(message, ""))
+        self._capture = None
+        self._playback = None
         self.source: PushSource | None = None
         self.sink = None
         self.reply_path: Path | None = None
@@ -48,11 +44,33 @@ class VoiceRun(QObject):
         return self._worker is not None
 
     @property
+    def capture(self):
+        """The microphone (QtMultimedia is imported on first use, not at startup)."""
+        if self._capture is None:
+            from ui.audio_io import MicrophoneCapture
+
+            self._capture = MicrophoneCapture(self._on_frames, self)
+            self._capture.level.connect(self.level)
+            self._capture.failed.connect(self._on_capture_failed)
+        return self._capture
+
+    @property
+    def playback(self):
+        if self._playback is None:
+            from ui.audio_io import SpeakerPlayback
+
+            self._playback = SpeakerPlayback(self)
+            self._playback.failed.connect(lambda message: self.failed.emit(message, ""))
+        return self._playback
+
+    @property
     def listening(self) -> bool:
-        return self.capture.running
+        return self._capture is not None and self._capture.running
 
     def _make_sink(self, output_id: bytes | None):
         """The speaker when there is one, else a WAV file (named in reply_path)."""
+        from ui.audio_io import output_devices
+
         self.reply_path = None
         if output_devices():
             try:
@@ -86,8 +104,8 @@ class VoiceRun(QObject):
 
     def stop(self) -> None:
         """Stop listening; a reply in progress finishes (file runs: cancel)."""
-        if self.capture.running:
-            self.capture.stop()
+        if self.listening:
+            self._capture.stop()
             self.listening_changed.emit(False)
         if self.source is not None:
             self.source.end()
@@ -99,7 +117,8 @@ class VoiceRun(QObject):
             self._worker.quit()
         if self.source is not None:
             self.source.end()
-        self.capture.stop()
+        if self._capture is not None:
+            self._capture.stop()
         if self.sink is not None:
             self.sink.stop()
 
@@ -124,5 +143,6 @@ class VoiceRun(QObject):
     def _on_finish(self) -> None:
         self._worker = None
         self.source = None
-        self.capture.stop()
+        if self._capture is not None:
+            self._capture.stop()
         self.finished.emit()
