@@ -66,6 +66,12 @@ def test_a_file_turn_fills_the_transcript_and_the_latency_strip(qtbot, page, tmp
     # No speaker offscreen: the reply went to a WAV file, and the page says where.
     assert page.run.reply_path is not None and page.run.reply_path.stat().st_size > 1000
     assert str(page.run.reply_path) in page.panel.status.text()
+    # A second run goes on with the conversation: turn 2, the first one kept in the history.
+    with qtbot.waitSignal(page.run_finished, timeout=120000):
+        page.run_file(wav)
+    assert "Turn 2 latency" in page.strip.text() and "Earlier turns" in page.strip.text()
+    assert page.transcript.plain_text().count("You ") == 2
+    assert len(page.conversation.turns) == 2
 
 
 def test_running_without_models_and_without_a_microphone_say_why(qtbot, page, tmp_path):

@@ -57,6 +57,7 @@ class VoicePage(QWidget):
         self.ctx = ctx
         self.models = VoiceModels()
         self.conversation = VoiceConversation()
+        self.pipeline: VoicePipeline | None = None
         self._jobs: dict[str, GeneratorWorker] = {}
         self.run = VoiceRun(self)
         self.run.event.connect(self._on_event)
@@ -224,7 +225,10 @@ class VoicePage(QWidget):
             return None
         settings = PipelineSettings(partial_every_s=LIVE_PARTIAL_EVERY_S if live else 0.0,
                                     barge_in=self.controls.barge_in.isChecked())
-        return VoicePipeline(self.models, settings, self.conversation)
+        if self.pipeline is None:  # one for the page: turn numbers and the conversation run on across runs
+            self.pipeline = VoicePipeline(self.models, settings, self.conversation)
+        self.pipeline.settings = settings
+        return self.pipeline
 
     def run_file(self, path: str | Path) -> None:
         pipeline = self._pipeline(live=False)
