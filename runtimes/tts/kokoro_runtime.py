@@ -30,7 +30,7 @@ class KokoroRuntime(Runtime):
         for module, package in (("kokoro_onnx", "kokoro-onnx"), ("onnxruntime", "onnxruntime")):
             if importlib.util.find_spec(module) is None:
                 return Availability.no(f"the {package} package is not installed (pip install {package})")
-        return Availability.yes("kokoro-onnx on ONNX Runtime; voices are downloaded in the Library")
+        return Availability.yes("kokoro-onnx on ONNX Runtime; get the voice on the Voice page or with workbench pull")
 
     def devices(self) -> list[Device]:
         import onnxruntime

@@ -28,7 +28,7 @@ class PiperRuntime(Runtime):
 
         if importlib.util.find_spec("piper") is None:
             return Availability.no("the piper-tts package is not installed (pip install piper-tts)")
-        return Availability.yes("piper-tts on ONNX Runtime; voices are downloaded in the Library")
+        return Availability.yes("piper-tts on ONNX Runtime; get a voice on the Voice page or with workbench pull")
 
     def devices(self) -> list[Device]:
         import onnxruntime
