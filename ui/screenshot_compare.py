@@ -23,7 +23,7 @@ SIZE = (1280, 860)
 QUANTS = ("F32", "Q8_0", "Q4_K_M", "Q2_K")
 
 
-def _wait(app, condition, timeout_s: float = 180.0) -> None:
+def _wait(app, condition, timeout_s: float = 420.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:
@@ -58,6 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     window = create_window()
     window.resize(*SIZE)
     window.show()
+    try:
+        report = _stage_and_capture(app, window, ladder, args.out_dir)
+    finally:
+        window.close()  # stops the pages' work and the metrics sampler
+    print(json.dumps(report))
+    return 0
+
+
+def _stage_and_capture(app, window, ladder: dict, out_dir: Path) -> dict:
     window.show_page("Compare")
     page = window.pages["Compare"]
     _wait(app, lambda: not page.busy)
@@ -75,16 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     page.arena.run()
     _wait(app, lambda: not page.busy)
 
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for name, tab in (("compare-run", 0), ("compare-arena", 1)):
         page.tabs.setCurrentIndex(tab)
         _settle(app)
-        paths[name] = args.out_dir / f"{name}.png"
+        paths[name] = out_dir / f"{name}.png"
         if not window.grab().save(str(paths[name]), "PNG"):
             raise OSError(f"could not write {paths[name]}")
     size = window.size()
-    print(json.dumps({
+    return {
         "files": [str(p) for p in paths.values()],
         "platform": app.platformName(),
         "window": [size.width(), size.height()],
@@ -94,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "arena_columns": len(page.arena.columns),
         "arena_shaded": sum(c.shaded_from() is not None for c in page.arena.columns.values()),
         "arena_state": page.arena.state.text(),
-    }))
-    window.close()
-    return 0
+    }
 
 
 if __name__ == "__main__":

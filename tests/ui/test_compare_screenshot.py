@@ -33,7 +33,7 @@ def test_compare_page_with_a_finished_run_and_the_arena(display, theme, tmp_path
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", WORKBENCH_HOME=str(tmp_path / "home"))
     env.pop("WAYLAND_DISPLAY", None)
     result = subprocess.run([sys.executable, "-m", "ui.screenshot_compare", str(out_dir), "--theme", theme],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads([line for line in result.stdout.splitlines() if line.startswith("{")][-1])
     assert report["platform"] == "xcb" and report["records"] == 4
