@@ -110,7 +110,8 @@ class Speculator:
             if cancel is not None and cancel.cancelled:
                 stats.stop_reason = "cancelled"
                 break
-            room = min(max_tokens - stats.n_gen - 1, n_ctx - len(history) - 1)
+            # No more drafts than the tokens still wanted, the context, or one verify batch holds.
+            room = min(max_tokens - stats.n_gen - 1, n_ctx - len(history) - 1, self.kv.n_batch - 1)
             t0 = time.perf_counter()
             draft = self.drafter.propose(history, min(self._k, room), cancel) if room > 0 else []
             t1 = time.perf_counter()
