@@ -168,7 +168,8 @@ class ChatPage(QWidget):
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(panel)
-        scroll.setMinimumWidth(250)
+        # Wide enough for the widest form: with no horizontal scrollbar, less would clip it.
+        scroll.setMinimumWidth(panel.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         return scroll
 
     def _connect(self) -> None:
