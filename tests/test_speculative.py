@@ -174,3 +174,21 @@ def test_options_are_checked():
         SpeculativeOptions(mode="medusa", draft_model="x.gguf")
     with pytest.raises(ValueError, match="draft_max"):
         SpeculativeOptions(mode="lookup", draft_max=0)
+
+
+def test_a_small_batch_size_caps_the_draft(pair):
+    """Verify batches must fit the context's batch size: K is capped to n_batch - 1."""
+    draft, target = pair
+    options = LlamaLoadOptions(n_ctx=256, n_threads=1, n_batch=4, n_ubatch=4,
+                               speculative=SpeculativeOptions(draft_model=str(draft), draft_max=8))
+    s = LlamaSession(target, options, verbose=False)
+    try:
+        request = TextRequest(prompt="Once upon a time", sampling=Sampling(temperature=0, max_tokens=24))
+        plain, _ = run(s, PlainRequest(request))
+        events, done = run(s, request)
+        assert token_ids(events) == token_ids(plain)
+        rounds = [e.values for e in events if isinstance(e, Metrics)]
+        assert done.stats.speculative["drafted"] <= 3 * done.stats.speculative["rounds"]
+        assert rounds
+    finally:
+        s.close()
