@@ -13,7 +13,6 @@ pytest.importorskip("coremltools", reason="coremltools is a project dependency; 
 from models.coremltools_import import import_coremltools  # noqa: E402
 from runtimes.base import CancelToken, LoadOptions  # noqa: E402
 from runtimes.coreml.bench import (  # noqa: E402
-    WARMUP_RUNS,
     CoreMLBenchRequest,
     bench_table,
     latency_record,
@@ -24,6 +23,7 @@ from runtimes.coreml.bench import (  # noqa: E402
 from runtimes.coreml.inputs import BadInput, make_inputs  # noqa: E402
 from runtimes.coreml.options import CoreMLLoadOptions, compute_units_of  # noqa: E402
 from runtimes.events import Metrics  # noqa: E402
+from runtimes.latency_bench import WARMUP_RUNS  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402
 from runtimes.requests import TensorRequest  # noqa: E402
 
