@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runtimes.base import LoadOptions
+from runtimes.base import Device, LoadOptions
 
 
 @dataclass
@@ -15,3 +15,13 @@ class TtsLoadOptions(LoadOptions):
 
     voice: str = ""
     voices_file: str = ""
+
+
+def onnx_tts_devices() -> list[Device]:
+    """Devices of the ONNX-based voices (Kokoro, Piper): the CPU, and CUDA when installed."""
+    import onnxruntime
+
+    devices = [Device("cpu", "cpu", "ONNX Runtime CPU")]
+    if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+        devices.append(Device("cuda:0", "cuda", "ONNX Runtime CUDA"))
+    return devices

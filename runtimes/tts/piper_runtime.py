@@ -9,7 +9,7 @@ from typing import Any
 
 from runtimes.base import Availability, Capability, Device, Runtime, Session
 from runtimes.registry import register_runtime
-from runtimes.tts.options import TtsLoadOptions
+from runtimes.tts.options import TtsLoadOptions, onnx_tts_devices
 
 
 @register_runtime
@@ -31,12 +31,7 @@ class PiperRuntime(Runtime):
         return Availability.yes("piper-tts on ONNX Runtime; get a voice on the Voice page or with workbench pull")
 
     def devices(self) -> list[Device]:
-        import onnxruntime
-
-        devices = [Device("cpu", "cpu", "ONNX Runtime CPU")]
-        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-            devices.append(Device("cuda:0", "cuda", "ONNX Runtime CUDA"))
-        return devices
+        return onnx_tts_devices()
 
     def validate(self, model: Path, options: Any) -> None:
         from runtimes.tts.voice_files import check_piper
