@@ -8,6 +8,7 @@ import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QTextBrowser
 
 RENDER_MS = 40
@@ -26,6 +27,8 @@ class VoiceTranscript(QTextBrowser):
     def __init__(self) -> None:
         super().__init__(objectName="voiceTranscript")
         self.setOpenLinks(False)
+        # Model output can hold long runs without a break opportunity: wrap anywhere rather than clip.
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.turns: dict[int, _Turn] = {}
         self._timer = QTimer(self, singleShot=True, interval=RENDER_MS)
         self._timer.timeout.connect(self._render)
