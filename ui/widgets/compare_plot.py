@@ -12,7 +12,7 @@ from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QCursor, QPainter
 from PySide6.QtWidgets import QToolTip
 
-from ui.widgets.rolling_chart import nice_step
+from ui.widgets.rolling_chart import nice_step, set_range_and_step
 from ui.widgets.themed_chart_view import ThemedChartView
 
 REFERENCE_COLOR = "#9aa0a6"
@@ -93,8 +93,6 @@ class ComparePlot(ThemedChartView):
         top = max(values, default=0.0) * 1.15 or 1.0
         step = nice_step(top, ticks=5)
         top = math.ceil(top / step - 1e-9) * step
-        axis.setRange(-0.06 * top if floor_pad else 0.0, top)
-        axis.setTickType(QValueAxis.TickType.TicksDynamic)  # ticks on round numbers even with the pad
-        axis.setTickAnchor(0.0)
-        axis.setTickInterval(step)
+        # Dynamic ticks from 0: round numbers even with the pad below it.
+        set_range_and_step(axis, -0.06 * top if floor_pad else 0.0, top, step)
         axis.setLabelFormat(f"%.{max(0, -math.floor(math.log10(step) + 1e-9))}f")

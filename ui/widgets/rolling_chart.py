@@ -39,6 +39,17 @@ def nice_step(span: float, ticks: int = 5) -> float:
     return nice_ceiling(span / ticks)
 
 
+def set_range_and_step(axis: QValueAxis, lo: float, hi: float, step: float) -> None:
+    """Range and tick interval together. Dynamic ticks go off while both change: a new range
+    under the old interval (or the reverse) makes QtCharts lay out millions of ticks when an
+    axis jumps by orders of magnitude, e.g. a KLD axis going from 1e-6 to 2."""
+    axis.setTickType(QValueAxis.TickType.TicksFixed)
+    axis.setRange(lo, hi)
+    axis.setTickInterval(step)
+    axis.setTickAnchor(0.0)
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+
+
 class RollingChart(ThemedChartView):
     def __init__(self, title: str, y_title: str, lines: list[Line], min_y_max: float = 1.0) -> None:
         chart = QChart()
@@ -113,8 +124,7 @@ class RollingChart(ThemedChartView):
         if (lo, hi) == self._x_range:
             return
         self._x_range = (lo, hi)
-        self.x_axis.setRange(lo, hi)
-        self.x_axis.setTickInterval(step)
+        set_range_and_step(self.x_axis, lo, hi, step)
 
     def show_y_max(self, value: float) -> None:
         """Fit the y axis to ``value`` with some headroom, ending on a round tick."""
@@ -124,8 +134,7 @@ class RollingChart(ThemedChartView):
         if top == self._y_max:
             return
         self._y_max = top
-        self.y_axis.setRange(0.0, top)
-        self.y_axis.setTickInterval(step)
+        set_range_and_step(self.y_axis, 0.0, top, step)
         self.y_axis.setLabelFormat(f"%.{max(0, -math.floor(math.log10(step) + 1e-9))}f")
 
 
