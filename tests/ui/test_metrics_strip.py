@@ -57,3 +57,11 @@ def test_the_sparkline_draws_the_generation(strip, ctx):
     drawn = strip.sparkline.grab().toImage()
     changed = sum(blank.pixel(x, y) != drawn.pixel(x, y) for x in range(drawn.width()) for y in range(drawn.height()))
     assert changed > 40
+
+
+def test_a_generation_faster_than_the_sampler_still_shows_its_speed_as_peak(strip, ctx):
+    from runtimes.events import GenerationStats
+
+    ctx.generation_started.emit()
+    ctx.generation_finished.emit(GenerationStats(n_gen=48, gen_s=0.094))  # no sample fell inside it
+    assert strip.peak_label.text() == "peak 500.0"

@@ -102,8 +102,12 @@ class MetricsStrip(QWidget):
         self._show_peak()
 
     @Slot(object)
-    def _on_generation_finished(self, _stats) -> None:
+    def _on_generation_finished(self, stats) -> None:
         self.series.stop_recording()  # the sparkline and peak keep showing this generation
+        if stats is not None and stats.gen_tps > self.series.peak_tokens_per_s:
+            # A generation shorter than the 5 Hz sampling interval left no sample of its own.
+            self.series.peak_tokens_per_s = stats.gen_tps
+            self._show_peak()
 
     def _show_peak(self) -> None:
         in_generation = self.series.recording or self.series.frozen
