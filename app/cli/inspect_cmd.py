@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.model_facts import fact_text
 from models.gguf_info import GGUFInfo, read_gguf_info
 from runtimes.errors import UnknownModelKind
 from runtimes.registry import runtime_for
@@ -45,17 +46,6 @@ def _describing_runtime(model: Path) -> Any:
         return None
 
 
-def _value_text(key: str, value: Any) -> str:
-    if key.endswith("_bytes") and isinstance(value, int):
-        return f"{value / 2**20:.2f} MiB"
-    if isinstance(value, dict):
-        items = [f"{k} {v}" for k, v in value.items()]
-        return ", ".join(items[:LIST_LIMIT]) + (" …" if len(items) > LIST_LIMIT else "")
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
 def _tensor_line(tensor: dict[str, Any]) -> str:
     shape = tensor.get("shape")
     shape_text = "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]" if shape is not None else ""
@@ -67,7 +57,7 @@ def render_description(info: dict[str, Any]) -> str:
     named tensors (inputs, outputs, ...) as one line each, the rest joined."""
     tensors = {k: v for k, v in info.items() if isinstance(v, list) and v and all(
         isinstance(t, dict) and "name" in t for t in v)}
-    rows = [(k.removesuffix("_bytes").replace("_", " "), _value_text(k, v)) for k, v in info.items()
+    rows = [(k.removesuffix("_bytes").replace("_", " "), fact_text(k, v, LIST_LIMIT)) for k, v in info.items()
             if k not in tensors and v not in ("", None, [], {})]
     width = max((len(k) for k, _ in rows), default=0)
     lines = [f"{k:<{width}}  {v}" for k, v in rows]

@@ -17,18 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model_facts import fact_text
+
 MAX_LIST_ITEMS = 10  # dict facts (operator counts ...) shown before "…"
-
-
-def fact_text(key: str, value: Any) -> str:
-    if key.endswith("_bytes") and isinstance(value, int):
-        return f"{value / 2**20:.2f} MiB"
-    if isinstance(value, dict):
-        items = [f"{k} {v}" for k, v in value.items()]
-        return ", ".join(items[:MAX_LIST_ITEMS]) + (" …" if len(items) > MAX_LIST_ITEMS else "")
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 def shape_text(shape: Any) -> str:
@@ -86,7 +77,7 @@ class ModelInfoView(QWidget):
             if is_tensor_list(value) or value in ("", None, [], {}):
                 continue
             label = key.removesuffix("_bytes").replace("_", " ")
-            self.facts[label] = fact_text(key, value)
+            self.facts[label] = fact_text(key, value, MAX_LIST_ITEMS)
             text = QLabel(self.facts[label], wordWrap=True)
             text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, text)
