@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from app.settings import THEMES
 from ui.context import AppContext
-from ui.widgets.hf_token_box import HfTokenBox
 from ui.theme import apply_theme
+from ui.widgets.hf_token_box import HfTokenBox
 
 SAVE_DELAY_MS = 400
 FIELD_WIDTH = 230  # spin boxes and the theme box; wider looks stretched, not useful
