@@ -7,6 +7,7 @@ file (default 512 MiB, 1 MiB writes), then alternates, per round:
   * workbench download_file()     (.part with unbuffered writes, SHA-256 hashed
                                    while receiving, checked, renamed into the cache)
 and prints the median MiB/s of each and the ratio. Bar: >= 0.80 of curl.
+Both write to the same disk; the page cache is synced before every run.
 
     .venv/bin/python benchmarks/download_vs_curl.py [--mib 512] [--rounds 3]
 """
@@ -85,13 +86,17 @@ def measure(client: HubClient, args: argparse.Namespace) -> int:
     url = client.file_url(REPO, NAME, "main")
     curl_s, wb_s = [], []
     with tempfile.TemporaryDirectory(prefix="workbench-dl-bench-") as tmp:
-        for _ in range(args.rounds):
+        for n in range(args.rounds):
             out = Path(tmp) / "curl.bin"
+            os.sync()  # neither client pays for writing back the other's file
             curl_s.append(run_curl(url, out))
             out.unlink()
             cache = Path(tmp) / "hf-cache"
+            os.sync()
             wb_s.append(run_workbench(client, cache))
             shutil.rmtree(cache)
+            print(f"round {n + 1}: curl {args.mib / curl_s[-1]:.0f} MiB/s, workbench {args.mib / wb_s[-1]:.0f} MiB/s",
+                  flush=True)
     mib = args.mib
 
     def rate(samples: list[float]) -> float:

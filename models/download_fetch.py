@@ -9,19 +9,17 @@ progress, pause/cancel between chunks, and a quarantine on hash mismatch.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
+from models.download_http import BodyResponse, ConnectionLost
 from models.download_progress import DownloadProgress, SpeedMeter
 from models.hub_errors import DownloadCancelled, HubError, http_error, is_retryable
+from models.part_digest import PartDigest
 
-CHUNK = 1 << 20
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -57,34 +55,8 @@ class RetryPolicy:
         return min(self.base_delay_s * 2 ** (attempt - 1), self.max_delay_s)
 
 
-class PartDigest:
-    """SHA-256 of a .part's bytes, kept in step with the file as bytes are appended."""
-
-    def __init__(self) -> None:
-        self._hash = hashlib.sha256()
-        self.length = 0
-
-    def sync(self, part: Path, offset: int, stop: StopFlag) -> None:
-        """Make the digest cover exactly part[0:offset] (after a resume or a restart)."""
-        if self.length == offset:
-            return
-        self._hash, self.length = hashlib.sha256(), 0
-        if offset:
-            with open(part, "rb") as f:
-                while self.length < offset and (block := f.read(min(CHUNK, offset - self.length))):
-                    self.update(block)
-                    _check_stop(stop)
-
-    def update(self, data: bytes) -> None:
-        self._hash.update(data)
-        self.length += len(data)
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
-
-
 ProgressFn = Callable[[DownloadProgress], None]
-GetFn = Callable[[str, dict[str, str]], httpx.Response]  # streaming GET
+GetFn = Callable[[str, dict[str, str]], BodyResponse]  # streaming GET
 
 
 def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
@@ -93,17 +65,23 @@ def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
     """Make `part` hold exactly `total` bytes of `url`, resuming from its current size;
     returns the SHA-256 of the finished file."""
     stop = stop or StopFlag()
-    meter = SpeedMeter()
-    digest = PartDigest()
-    failures = 0
     part.parent.mkdir(parents=True, exist_ok=True)
+    with PartDigest() as digest:
+        return _fetch_until_complete(get, url, part, total, label, progress, stop, retry, digest)
+
+
+def _fetch_until_complete(get: GetFn, url: str, part: Path, total: int, label: str,
+                          progress: ProgressFn | None, stop: StopFlag, retry: RetryPolicy,
+                          digest: PartDigest) -> str:
+    meter = SpeedMeter()
+    failures = 0
     while True:
         offset = part.stat().st_size if part.exists() else 0
         if offset > total:  # a stale .part from a different file version
             part.unlink()
             offset = 0
         if offset == total:
-            digest.sync(part, total, stop)
+            digest.sync(part, total, lambda: _check_stop(stop))
             return digest.hexdigest()
         _check_stop(stop)
         try:
@@ -114,9 +92,9 @@ def fetch_to_part(get: GetFn, url: str, part: Path, total: int, label: str,
             failures += 1
             error = e
             retry_after = getattr(e, "retry_after", None)
-        except httpx.TransportError as e:  # dropped connection, timeout, refused
+        except ConnectionLost as e:  # dropped connection, timeout, refused
             failures += 1
-            error = HubError(f"download {label}: connection lost ({type(e).__name__})")
+            error = HubError(f"download {label}: connection lost ({e})")
             retry_after = None
         else:
             if got:
@@ -137,7 +115,7 @@ def _fetch_range(get: GetFn, url: str, part: Path, offset: int, total: int, labe
     headers = {"Range": f"bytes={offset}-"} if offset else {}
     response = get(url, headers)
     try:
-        status = response.status_code
+        status = response.status
         if status == 416 and offset:
             part.unlink()  # our .part no longer matches the file: start over
             return 0
@@ -152,15 +130,13 @@ def _fetch_range(get: GetFn, url: str, part: Path, offset: int, total: int, labe
         elif offset:  # 200: the server ignored Range, so rewrite from the start
             offset = 0
         written = 0
-        digest.sync(part, offset, stop)
-        # Raw bytes skip httpx's decoder chain when the body is not content-encoded.
-        encoded = response.headers.get("Content-Encoding", "identity") != "identity"
+        digest.sync(part, offset, lambda: _check_stop(stop))
         # Unbuffered appends: bytes handed to the OS survive the app being killed.
         with open(part, "r+b" if offset else "wb", buffering=0) as f:
             f.seek(offset)
             f.truncate()
             # As received (no re-chunking): a drop loses nothing that reached us.
-            for data in response.iter_bytes() if encoded else response.iter_raw():
+            for data in response.chunks():
                 if offset + written + len(data) > total:
                     raise HubError(f"download {label}: server sent more than the listed {total} bytes", 502)
                 f.write(data)

@@ -50,7 +50,7 @@ def download_file(client: HubClient, target: DownloadTarget, cache_dir: Path,
     retry = retry or RetryPolicy()
     url = client.file_url(repo.repo_id, f.path, repo.commit)
     try:
-        actual = fetch_to_part(lambda u, h: client.get(u, h, stream=True), url, part, f.size, f.path,
+        actual = fetch_to_part(client.open_download, url, part, f.size, f.path,
                                progress, stop, retry)
     except DownloadCancelled:
         if stop.reason != "pause":

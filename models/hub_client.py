@@ -16,6 +16,7 @@ from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session
 
+from models.download_http import BodyResponse, open_stream
 from models.hub_errors import HubError, http_error
 from models.hub_files import HubFile, HubModel, RepoFiles
 
@@ -61,11 +62,15 @@ class HubClient:
         """Request headers, with the token when there is one (never logged)."""
         return build_hf_headers(token=self._token)
 
-    def get(self, url: str, headers: dict[str, str], stream: bool = False) -> Any:
+    def get(self, url: str, headers: dict[str, str]) -> Any:
         """A GET on huggingface_hub's shared httpx client (follows the Hub's CDN redirects)."""
         request = get_session().build_request("GET", url, headers={**self.headers(), **headers},
                                               timeout=TIMEOUT_S)
-        return get_session().send(request, stream=stream)
+        return get_session().send(request)
+
+    def open_download(self, url: str, headers: dict[str, str]) -> BodyResponse:
+        """A streaming GET for file bytes (see models.download_http for why not httpx)."""
+        return open_stream(url, {**self.headers(), **headers})
 
 
 @contextmanager

@@ -5,7 +5,8 @@ Serves the endpoints huggingface_hub and our byte loop call:
   GET /api/models/{repo}[/revision/{r}]  model info with siblings (size, blobId, lfs oid)
   GET /{repo}/resolve/{rev}/{file}       file bytes, Range, ETag, X-Repo-Commit, X-Linked-*
 and can misbehave on request: fixed HTTP statuses, a dropped connection
-mid-body, a wrong advertised hash, extra advertised names, slow bodies.
+mid-body, a wrong advertised hash, extra advertised names, slow bodies. With
+cdn_host set, resolve redirects to /cdn/ on another host name, as the Hub does.
 Every body it sends is logged as (file, start, bytes_sent).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,9 @@ class FakeHub:
         self.drop_after: dict[str, int] = {}  # file -> drop the connection after this many bytes (once)
         self.chunk_delay_s = 0.0  # per write, to make a transfer slow enough to kill mid-way
         self.write_size = 65536
+        self.tls = False
+        self.cdn_host: str | None = None  # e.g. "localhost": resolve answers 302 to http://HOST:PORT/cdn/...
+        self.auth_seen: list[tuple[str, bool]] = []  # (path, had an Authorization header)
         self._sha_cache: dict[int, tuple[bytes, str]] = {}
         self.served: list[tuple[str, int, int]] = []
         self.requests: list[str] = []
@@ -51,7 +56,15 @@ class FakeHub:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
+
+    def use_tls(self, certfile: str, keyfile: str) -> None:
+        """Serve HTTPS with this certificate (before start())."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(certfile, keyfile)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.tls = True
 
     def add(self, repo: FakeRepo) -> FakeRepo:
         self.repos[repo.repo_id] = repo
@@ -112,6 +125,7 @@ class FakeHub:
                 url = urlparse(self.path)
                 path = unquote(url.path)
                 hub.requests.append(self.path)
+                hub.auth_seen.append((path, "Authorization" in self.headers))
                 status = hub._take_status(path)
                 if status is not None:
                     extra = {"Retry-After": "0"} if status == 429 else {}
@@ -123,8 +137,15 @@ class FakeHub:
                     rest = path[len("/api/models/"):]
                     repo_id = "/".join(rest.split("/")[:2])
                     return self._info(repo_id)
+                if path.startswith("/cdn/"):  # where the Hub's resolve redirects LFS files
+                    repo_owner, repo_name, name = path[len("/cdn/"):].split("/", 2)
+                    return self._file(f"{repo_owner}/{repo_name}", name, head)
                 parts = path.lstrip("/").split("/", 4)
                 if len(parts) == 5 and parts[2] == "resolve":
+                    if hub.cdn_host:
+                        port = hub.server.server_address[1]
+                        return self._json(302, {}, {"Location": f"http://{hub.cdn_host}:{port}/cdn/"
+                                                                f"{parts[0]}/{parts[1]}/{parts[4]}"})
                     return self._file(f"{parts[0]}/{parts[1]}", parts[4], head)
                 return self._json(404, {"error": "not found"})
 

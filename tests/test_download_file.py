@@ -10,6 +10,7 @@ import pytest
 from models.download_fetch import RetryPolicy, StopFlag
 from models.download_file import DownloadTarget, NotEnoughDisk, check_disk_space, download_file
 from models.download_paths import blob_path, repo_folder, safe_relpath
+from models.hub_client import HubClient
 from models.hub_errors import DownloadCancelled, HashMismatch, HubError, UnsafeFileName
 from tests.fake_hub import COMMIT
 from tests.fake_hub import DEMO_REPO as REPO
@@ -134,6 +135,23 @@ def test_pause_keeps_part_and_resume_finishes(client, hub, tmp_path, demo_ladder
     path = download_file(client, target, tmp_path, retry=FAST)
     assert path.read_bytes() == demo_ladder["Q8_0"].read_bytes()
     assert kept in [s for f, s, _ in hub.served if f == NAME]  # resumed from the .part's end
+
+
+def test_redirect_to_the_cdn_is_followed_without_the_token(hub, tmp_path, demo_ladder):
+    hub.cdn_host = "localhost"  # another host name for the same loopback server
+    client = HubClient(endpoint=hub.url, token="hf_" + "a" * 34)
+    path = download_file(client, _target(client), tmp_path, retry=FAST)
+    assert path.read_bytes() == demo_ladder["Q8_0"].read_bytes()
+    file_requests = [(p.split("/")[1], auth) for p, auth in hub.auth_seen if NAME in p]
+    assert file_requests == [(REPO.split("/")[0], True), ("cdn", False)]  # the token stays on the Hub's host
+
+
+def test_a_slow_link_reports_progress_as_bytes_arrive(client, hub, tmp_path):
+    hub.write_size, hub.chunk_delay_s = 16 << 10, 0.02
+    seen = []
+    download_file(client, _target(client, "workbench-tiny-Q2_K.gguf"), tmp_path, seen.append, retry=FAST)
+    received = [p.done for p in seen if p.state == "downloading"]
+    assert len(received) >= 8 and received[0] <= 64 << 10  # not one report per full 1 MiB read
 
 
 def test_cancel_deletes_part(client, hub, tmp_path):
