@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 from runtimes.events import Done, Segment
-from runtimes.worker.child import EventBatcher
+from runtimes.worker.event_batcher import EventBatcher
 
 
 class Pipe:
@@ -48,3 +49,31 @@ def test_close_right_after_a_burst_never_hangs():
         batcher.close()
         assert time.perf_counter() - started < 1.0
         assert [e.text for e in pipe.events] == ["a", "b"]
+
+
+def test_close_and_flush_never_wait_out_a_held_deadline(monkeypatch):
+    monkeypatch.setattr(EventBatcher, "FLUSH_S", 30.0)  # a held event would otherwise wait 30 s
+    pipe = Pipe()
+    batcher = EventBatcher(pipe)
+    batcher.add(Segment("held", 0, 1))
+    assert pipe.events == []
+    batcher.flush()  # the end of a request sends it now
+    assert [e.text for e in pipe.events] == ["held"]
+    batcher.add(Segment("held too", 1, 2))
+    started = time.perf_counter()
+    batcher.close()
+    assert time.perf_counter() - started < 5.0
+    assert [e.text for e in pipe.events] == ["held", "held too"]
+
+
+def test_one_flusher_serves_many_requests():
+    pipe = Pipe()
+    batcher = EventBatcher(pipe)
+    flushers = [t for t in threading.enumerate() if t.name == "event-flusher"]
+    for n in range(50):
+        batcher.add(Segment(f"r{n}", n, n + 1))
+        batcher.add(Done())
+        batcher.flush()
+    assert [t for t in threading.enumerate() if t.name == "event-flusher"] == flushers
+    batcher.close()
+    assert len(pipe.events) == 100 and isinstance(pipe.events[-1], Done)

@@ -21,6 +21,7 @@ from runtimes.events import Done, Error, Event, GenerationStats, Metrics
 from runtimes.memory import own_peak_rss, process_vram
 from runtimes.onnx import providers
 from runtimes.onnx.bench import OnnxBenchRequest, run_bench
+from runtimes.onnx.direct_run import direct_run
 from runtimes.onnx.options import GRAPH_OPTIMIZATION, OnnxLoadOptions
 from runtimes.onnx.ort_errors import ort_message
 from runtimes.onnx.tensors import build_feed, fast_checks, matches, specs_of
@@ -63,6 +64,7 @@ class OnnxSession(Session):
         self.inputs = specs_of(self.ort_session.get_inputs())
         self.outputs = specs_of(self.ort_session.get_outputs())
         self.output_names = tuple(s.name for s in self.outputs)
+        self.run_feed = direct_run(self.ort_session, self.output_names)
         self.provider = chosen[0]
         self.is_silero = is_silero_signature([s.name for s in self.inputs])
         self._checks = fast_checks(self.inputs)
@@ -110,7 +112,7 @@ class OnnxSession(Session):
             return iter((Error(str(exc), "input"),))
         t0 = time.perf_counter()
         try:
-            values = self.ort_session.run(None, feed)
+            values = self.run_feed(feed)
         except Exception as exc:  # onnxruntime's InvalidArgument/RuntimeException: report, stay usable
             return iter((Error(f"onnxruntime: {ort_message(exc)}", "run"),))
         latency_ms = (time.perf_counter() - t0) * 1000

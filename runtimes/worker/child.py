@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from runtimes.base import CancelToken
-from runtimes.events import Done, Error
+from runtimes.events import Error
+from runtimes.worker.event_batcher import EventBatcher
 
 IN_WORKER = False  # set in the child so runtimes may log freely to its log file
 
@@ -81,6 +80,7 @@ def main(conn: Any, runtime_name: str, model: str, options: Any, shared: SharedS
         return
     conn.send(("loaded", session.info, session.stats))
     token = SharedCancelToken(shared.cancel)
+    batch = EventBatcher(conn)
     while True:
         try:
             kind, *payload = conn.recv()
@@ -89,67 +89,12 @@ def main(conn: Any, runtime_name: str, model: str, options: Any, shared: SharedS
         if kind == "close":
             break
         shared.units.value = 0
-        batch = EventBatcher(conn)
         try:
             for event in session.run(payload[0], token):
                 shared.units.value += 1
                 batch.add(event)
         except Exception as exc:  # the session stays usable; report and go on
             batch.add(Error(_describe(exc, log_path), type(exc).__name__))
-        batch.close()
+        batch.flush()
+    batch.close()
     session.close()
-
-
-class EventBatcher:
-    """Coalesce events that arrive within FLUSH_S of each other into one pipe
-    message: at thousands of tokens/s a send per token costs more than the
-    token; at real-model speeds every token still goes out on its own. An
-    event held back is sent by a flusher thread FLUSH_S later at the latest,
-    so a burst (whisper's segments of one window) never waits for the next."""
-
-    FLUSH_S = 0.002
-
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-        self._events: list = []
-        self._last_send = time.perf_counter()
-        self._lock = threading.Lock()
-        self._held = threading.Event()
-        self._closed = False
-        self._flusher = threading.Thread(target=self._flush_held, name="event-flusher", daemon=True)
-        self._flusher.start()
-
-    def add(self, event: Any) -> None:
-        with self._lock:
-            self._events.append(event)
-            now = time.perf_counter()
-            if now - self._last_send >= self.FLUSH_S or isinstance(event, (Done, Error)):
-                self._send(now)
-            else:
-                self._held.set()
-
-    def close(self) -> None:
-        with self._lock:
-            self._send(time.perf_counter())
-            self._closed = True
-            self._held.set()
-        self._flusher.join()
-
-    def _send(self, now: float) -> None:
-        if self._events:
-            self._conn.send(("events", self._events))
-            self._events = []
-        self._last_send = now
-
-    def _flush_held(self) -> None:
-        while True:
-            self._held.wait()
-            time.sleep(self.FLUSH_S)
-            with self._lock:  # close() sets _closed under this lock, so it is never missed
-                if self._closed:
-                    return
-                self._held.clear()
-                if self._events and time.perf_counter() - self._last_send >= self.FLUSH_S:
-                    self._send(time.perf_counter())
-                elif self._events:
-                    self._held.set()  # sent just now by add(); look again after another FLUSH_S
