@@ -9,7 +9,7 @@ file (default 512 MiB, 1 MiB writes), then alternates, per round:
 and prints the median MiB/s of each and the ratio. Bar: >= 0.80 of curl.
 Both write to the same disk; the page cache is synced before every run.
 
-    .venv/bin/python benchmarks/download_vs_curl.py [--mib 512] [--rounds 3]
+    .venv/bin/python benchmarks/download_vs_curl.py [--mib 512] [--rounds 7] [--dir /dev/shm]
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ def run_workbench(client: HubClient, cache: Path) -> float:
     return time.perf_counter() - t0
 
 
+def remove_files(cache: Path) -> None:
+    """Delete the downloaded files but keep the cache's folders, as a user's HF cache keeps them."""
+    for path in sorted(cache.rglob("*"), reverse=True):
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+
+
 def serve(mib: int) -> None:
     """Server process: print the URL once ready, serve until stdin closes."""
     data = os.urandom(mib << 20)
@@ -64,7 +71,9 @@ def serve(mib: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mib", type=int, default=512)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where both clients write (default: the temp dir; /dev/shm takes the disk out)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -85,7 +94,7 @@ def main() -> int:
 def measure(client: HubClient, args: argparse.Namespace) -> int:
     url = client.file_url(REPO, NAME, "main")
     curl_s, wb_s = [], []
-    with tempfile.TemporaryDirectory(prefix="workbench-dl-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="workbench-dl-bench-", dir=args.dir) as tmp:
         for n in range(args.rounds):
             out = Path(tmp) / "curl.bin"
             os.sync()  # neither client pays for writing back the other's file
@@ -94,7 +103,7 @@ def measure(client: HubClient, args: argparse.Namespace) -> int:
             cache = Path(tmp) / "hf-cache"
             os.sync()
             wb_s.append(run_workbench(client, cache))
-            shutil.rmtree(cache)
+            remove_files(cache)
             print(f"round {n + 1}: curl {args.mib / curl_s[-1]:.0f} MiB/s, workbench {args.mib / wb_s[-1]:.0f} MiB/s",
                   flush=True)
     mib = args.mib
@@ -103,7 +112,7 @@ def measure(client: HubClient, args: argparse.Namespace) -> int:
         return mib / statistics.median(samples)
 
     curl, wb = rate(curl_s), rate(wb_s)
-    print(f"file {mib} MiB, {args.rounds} rounds, medians")
+    print(f"file {mib} MiB, {args.rounds} rounds, written to {args.dir or tempfile.gettempdir()}, medians")
     print("| client | MiB/s | ratio vs curl |")
     print("| --- | ---: | ---: |")
     print(f"| curl (no verification) | {curl:.0f} | 1.00 |")
