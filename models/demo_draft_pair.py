@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from gguf import GGUFWriter
 
 from models.demo_factory import _atomic_output
 from models.demo_vocab import build_vocab
-from models.demo_weights import BASE_DTYPES, FORMAT_VERSION, KEY_FORMAT, KEY_SEED, KEY_SPEC, LOGIT_SCALE, DemoSpec
+from models.demo_weights import FORMAT_VERSION, KEY_FORMAT, KEY_SEED, KEY_SPEC, LOGIT_SCALE, DemoSpec, write_llama_gguf
 from models.errors import WorkbenchError
 
 # Scale of the extra layers' output projections for the default pair: greedy
@@ -60,19 +59,6 @@ PAIR_SPECS: dict[str, PairSpec] = {
 }
 
 
-def _plan(spec: DemoSpec, n_vocab: int) -> list[tuple[str, tuple[int, ...]]]:
-    """(name, numpy shape) in file order; shapes are (out, in)."""
-    d, kv, ff = spec.n_embd, spec.n_head_kv * spec.head_dim, spec.n_ff
-    plan: list[tuple[str, tuple[int, ...]]] = [("token_embd.weight", (n_vocab, d))]
-    for i in range(spec.n_layers):
-        b = f"blk.{i}"
-        plan += [(f"{b}.attn_norm.weight", (d,)), (f"{b}.attn_q.weight", (d, d)), (f"{b}.attn_k.weight", (kv, d)),
-                 (f"{b}.attn_v.weight", (kv, d)), (f"{b}.attn_output.weight", (d, d)),
-                 (f"{b}.ffn_norm.weight", (d,)), (f"{b}.ffn_gate.weight", (ff, d)), (f"{b}.ffn_up.weight", (ff, d)),
-                 (f"{b}.ffn_down.weight", (d, ff))]
-    return plan + [("output_norm.weight", (d,)), ("output.weight", (n_vocab, d))]
-
-
 def _tensor(name: str, shape: tuple[int, ...], seed: int, first_extra: int, scale: float) -> np.ndarray:
     if len(shape) == 1:
         return np.ones(shape, dtype=np.float32)
@@ -90,50 +76,9 @@ def _tensor(name: str, shape: tuple[int, ...], seed: int, first_extra: int, scal
 
 
 def _write(path: Path, spec: DemoSpec, seed: int, dtype: str, first_extra: int, scale: float) -> None:
-    vocab = build_vocab()
-    n_vocab = len(vocab.tokens)
-    w = GGUFWriter(path, "llama")
-    w.add_name(f"Workbench demo {spec.name}")
-    w.add_file_type(int(BASE_DTYPES[dtype]))
-    w.add_context_length(spec.n_ctx_train)
-    w.add_embedding_length(spec.n_embd)
-    w.add_block_count(spec.n_layers)
-    w.add_feed_forward_length(spec.n_ff)
-    w.add_head_count(spec.n_head)
-    w.add_head_count_kv(spec.n_head_kv)
-    w.add_layer_norm_rms_eps(1e-5)
-    w.add_rope_freq_base(10000.0)
-    w.add_rope_dimension_count(spec.head_dim)
-    w.add_vocab_size(n_vocab)
     # The same tokenizer as every demo model: a draft must share it.
-    w.add_tokenizer_model("gpt2")
-    w.add_tokenizer_pre("gpt-2")
-    w.add_token_list(list(vocab.tokens))
-    w.add_token_types(list(vocab.token_types))
-    w.add_token_merges(list(vocab.merges))
-    w.add_bos_token_id(vocab.bos_id)
-    w.add_eos_token_id(vocab.eos_id)
-    w.add_eot_token_id(vocab.eos_id)
-    w.add_pad_token_id(vocab.bos_id)
-    w.add_add_bos_token(True)
-    w.add_chat_template(vocab.chat_template)
-    w.add_string(KEY_SPEC, spec.name)
-    w.add_uint32(KEY_SEED, seed)
-    w.add_uint32(KEY_FORMAT, FORMAT_VERSION)
-
-    plan = _plan(spec, n_vocab)
-    for name, shape in plan:
-        np_dtype = np.dtype(np.float16 if dtype == "F16" and len(shape) == 2 else np.float32)
-        w.add_tensor_info(name, shape, np_dtype, math.prod(shape) * np_dtype.itemsize)
-    try:
-        w.write_header_to_file()
-        w.write_kv_data_to_file()
-        w.write_ti_data_to_file()
-        for name, shape in plan:
-            data = _tensor(name, shape, seed, first_extra, scale)
-            w.write_tensor_data(data.astype(np.float16) if dtype == "F16" and len(shape) == 2 else data)
-    finally:
-        w.close()
+    write_llama_gguf(path, spec, seed, dtype, build_vocab(),
+                     lambda plan: (_tensor(name, shape, seed, first_extra, scale) for name, shape in plan))
 
 
 def _is_current(path: Path, spec: DemoSpec, seed: int) -> bool:

@@ -7,14 +7,14 @@ Pure gguf + numpy (no llama_cpp), streamed tensor by tensor so even the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from gguf import GGUFWriter, LlamaFileType
 
-from models.demo_vocab import build_vocab
+from models.demo_vocab import DemoVocab, build_vocab
 
 # Marker keys: let the factory recognise its own files (and their seed) so a
 # rebuild can skip them. The quantizer copies them into every quant.
@@ -29,6 +29,8 @@ FORMAT_VERSION = 1  # bump when the written model changes, to invalidate old fil
 LOGIT_SCALE = 3.5
 
 BASE_DTYPES = {"F32": LlamaFileType.ALL_F32, "F16": LlamaFileType.MOSTLY_F16}
+
+TensorPlan = list[tuple[str, tuple[int, ...]]]  # (name, numpy shape) in file order
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class DemoSpec:
         return self.n_embd // self.n_head
 
 
-def _tensor_plan(spec: DemoSpec, n_vocab: int) -> list[tuple[str, tuple[int, ...]]]:
+def tensor_plan(spec: DemoSpec, n_vocab: int) -> TensorPlan:
     """(name, numpy shape) in file order. numpy shapes are (out, in), the
     reverse of ggml's ne, so ne[0] = fan-in = the quantized row length."""
     d, kv, ff = spec.n_embd, spec.n_head_kv * spec.head_dim, spec.n_ff
@@ -76,7 +78,7 @@ def _tensor_plan(spec: DemoSpec, n_vocab: int) -> list[tuple[str, tuple[int, ...
     return plan
 
 
-def _tensor_data(plan, seed: int, dtype: str) -> Iterator[np.ndarray]:
+def _tensor_data(plan: TensorPlan, seed: int, dtype: str) -> Iterator[np.ndarray]:
     """Weights ~ N(0, 1/fan_in) keep activations O(1), so output is varied
     rather than one token repeated; embeddings use std 1 so the token
     identity is not drowned by the residual stream. Norms are 1 and stay F32,
@@ -92,12 +94,19 @@ def _tensor_data(plan, seed: int, dtype: str) -> Iterator[np.ndarray]:
             w *= (readable * np.float32(LOGIT_SCALE / math.sqrt(shape[1])))[:, None]
         elif name != "token_embd.weight":
             w *= np.float32(1.0 / math.sqrt(shape[1]))
-        yield w.astype(np.float16) if dtype == "F16" else w
+        yield w
 
 
 def write_gguf(path: Path, spec: DemoSpec, seed: int, dtype: str, name: str | None = None) -> None:
     """Write the model straight to `path` (callers handle atomic renames)."""
-    vocab = build_vocab()
+    write_llama_gguf(path, spec, seed, dtype, build_vocab(), lambda plan: _tensor_data(plan, seed, dtype), name)
+
+
+def write_llama_gguf(path: Path, spec: DemoSpec, seed: int, dtype: str, vocab: DemoVocab,
+                     tensors: Callable[[TensorPlan], Iterable[np.ndarray]], name: str | None = None) -> None:
+    """A llama GGUF of `spec` with the demo tokenizer `vocab`; `tensors(plan)`
+    yields F32 arrays in plan order (2D ones are stored as F16 when dtype is F16).
+    The speculative-decoding pair writes its models through this too."""
     n_vocab = len(vocab.tokens)
     w = GGUFWriter(path, "llama")
     w.add_name(name or f"Workbench demo {spec.name}")
@@ -130,16 +139,15 @@ def write_gguf(path: Path, spec: DemoSpec, seed: int, dtype: str, name: str | No
     w.add_uint32(KEY_SEED, seed)
     w.add_uint32(KEY_FORMAT, FORMAT_VERSION)
 
-    plan = _tensor_plan(spec, n_vocab)
-    for name, shape in plan:
-        np_dtype = np.float16 if dtype == "F16" and len(shape) == 2 else np.float32
-        nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
-        w.add_tensor_info(name, shape, np.dtype(np_dtype), nbytes)
+    plan = tensor_plan(spec, n_vocab)
+    stored = [np.dtype(np.float16 if dtype == "F16" and len(shape) == 2 else np.float32) for _, shape in plan]
+    for (tensor_name, shape), np_dtype in zip(plan, stored, strict=True):
+        w.add_tensor_info(tensor_name, shape, np_dtype, math.prod(shape) * np_dtype.itemsize)
     try:
         w.write_header_to_file()
         w.write_kv_data_to_file()
         w.write_ti_data_to_file()
-        for data in _tensor_data(plan, seed, dtype):
-            w.write_tensor_data(data)
+        for data, np_dtype in zip(tensors(plan), stored, strict=True):
+            w.write_tensor_data(data.astype(np_dtype, copy=False))
     finally:
         w.close()
