@@ -45,9 +45,10 @@ class GGUFInfo:
         return asdict(self)
 
 
-def read_gguf_info(path: str | os.PathLike[str]) -> GGUFInfo:
-    """Validate `path` and summarise its metadata; raise ModelFileError."""
-    header = validate_gguf(path)
+def read_gguf_info(path: str | os.PathLike[str], header: GGUFHeader | None = None) -> GGUFInfo:
+    """Validate `path` and summarise its metadata; raise ModelFileError.
+    Pass ``header`` when the caller has already validated it (read once)."""
+    header = header or validate_gguf(path)
     meta = header.metadata
     arch = header.architecture
     counts, type_bytes, parameter_count = _tensor_totals(header)

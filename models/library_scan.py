@@ -2,7 +2,9 @@
 (ours, deletable), plus read-only imports from LM Studio and Ollama.
 
 Quants of one base model are grouped (same architecture, layer count, width,
-vocabulary size and name stem) so the Compare page can find siblings.
+vocabulary size and name stem) so the Compare page can find siblings. Vision
+projectors (mmproj files) are told apart from models and linked to the models
+they serve (models.library_vision).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from models.errors import ModelFileError, WorkbenchError
 from models.gguf_info import GGUFInfo, read_gguf_info
+from models.gguf_validate import GGUFHeader, validate_gguf
 from models.hub_quants import SPLIT, quant_of
 
 OLLAMA_MODEL_LAYER = "application/vnd.ollama.image.model"
@@ -27,10 +30,18 @@ class LibraryEntry:
     display_name: str
     info: GGUFInfo | None
     problem: str | None = None  # why the header could not be read
+    projector: Path | None = None  # a model: the mmproj that Auto loads with it
+    vision_note: str | None = None  # why that mmproj; or why a projector serves no model
+    serves: tuple[Path, ...] = ()  # a projector: the models it is paired with
+
+    @property
+    def is_projector(self) -> bool:
+        """An mmproj (architecture "clip"): the image half of a vision model, not a chat model."""
+        return self.info is not None and self.info.architecture == "clip"
 
     @property
     def sibling_key(self) -> tuple | None:
-        if self.info is None:
+        if self.info is None or self.is_projector:
             return None
         i = self.info
         return (i.architecture, i.n_layers, i.n_embd, i.vocab_size, name_stem(self.display_name))
@@ -45,7 +56,15 @@ def default_sources(models_dir: Path, hf_cache: Path, home: Path | None = None) 
 
 
 def scan_library(sources: list[tuple[str, Path, bool]]) -> list[LibraryEntry]:
-    entries: list[LibraryEntry] = []
+    """Every GGUF in ``sources``; models that have a projector next to them say so."""
+    from models.library_vision import link_projectors  # it builds on this module (name_stem)
+
+    return link_projectors(scan_headers(sources))
+
+
+def scan_headers(sources: list[tuple[str, Path, bool]]) -> list[tuple[LibraryEntry, GGUFHeader | None]]:
+    """The entries, each with the header it was read from (None when unreadable)."""
+    entries: list[tuple[LibraryEntry, GGUFHeader | None]] = []
     seen: set[Path] = set()
     for source, root, read_only in sources:
         if not root.is_dir():
@@ -117,8 +136,9 @@ def _ollama_models(root: Path):
                     yield f"{manifest.parent.name}:{manifest.name}", blob
 
 
-def _entry(path: Path, source: str, read_only: bool, name: str) -> LibraryEntry:
+def _entry(path: Path, source: str, read_only: bool, name: str) -> tuple[LibraryEntry, GGUFHeader | None]:
     try:
-        return LibraryEntry(path, source, read_only, name, read_gguf_info(path))
+        header = validate_gguf(path)  # read once: the info and the vision pairing both use it
+        return LibraryEntry(path, source, read_only, name, read_gguf_info(path, header)), header
     except ModelFileError as e:
-        return LibraryEntry(path, source, read_only, name, None, e.problem)
+        return LibraryEntry(path, source, read_only, name, None, e.problem), None

@@ -230,7 +230,7 @@ class LibraryPage(QWidget):
     def _show_local(self, entries: list[LibraryEntry]) -> None:
         self.local.show_entries(entries)
         self.first_run.setVisible(not entries)
-        self.tabs.setTabText(1, f"Local models ({len(entries)})")
+        self.tabs.setTabText(1, f"Local models ({sum(not e.is_projector for e in entries)})")  # mmproj: not a model
 
     def _open_in_chat(self, path: str) -> None:
         show_page = getattr(self.window(), "show_page", None)

@@ -1,8 +1,12 @@
 """Local models, grouped by base model: the app's folders and the HF cache
-(deletable) plus LM Studio and Ollama imports (read-only). It only asks; the
+(deletable) plus LM Studio and Ollama imports (read-only). Models with a
+vision projector (mmproj) next to them are marked "vision"; the projector sits
+under its model and cannot be opened as a chat model. It only asks; the
 Library page scans and deletes off the GUI thread."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -21,7 +25,8 @@ from models.library_scan import LibraryEntry, name_stem
 from ui.widgets.library_format import size_text
 
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
-COLUMNS = ("Model", "Quant", "Size", "Parameters", "Context", "Source")
+COLUMNS = ("Model", "Vision", "Quant", "Size", "Parameters", "Context", "Source")
+VISION_COLUMN = 1
 
 
 def ask_before_deleting(parent: QWidget, entry: LibraryEntry) -> bool:
@@ -34,15 +39,35 @@ def ask_before_deleting(parent: QWidget, entry: LibraryEntry) -> bool:
 
 
 def group_by_base(entries: list[LibraryEntry]) -> dict[str, list[LibraryEntry]]:
-    """Base-model heading -> its files; unreadable files get their own heading."""
+    """Base-model heading -> its files; unreadable files get their own heading,
+    and a projector goes under the model it serves (after the models)."""
     groups: dict[str, list[LibraryEntry]] = {}
-    for e in sorted(entries, key=lambda e: e.display_name.lower()):
+    heading_of: dict[Path, str] = {}
+    for e in sorted(entries, key=lambda e: (e.is_projector, e.display_name.lower())):
         if e.info is None:
             heading = "Unreadable files"
+        elif e.is_projector:
+            heading = heading_of.get(e.serves[0]) if e.serves else None
+            heading = heading or f"{name_stem(e.display_name)}  ·  vision projector"
         else:
             heading = f"{name_stem(e.display_name)}  ·  {e.info.architecture}, {e.info.n_layers or '?'} layers"
+        heading_of[e.path] = heading
         groups.setdefault(heading, []).append(e)
     return groups
+
+
+def vision_cell(entry: LibraryEntry, names: dict[Path, str]) -> tuple[str, str]:
+    """(text, tooltip) of the Vision column; ``names`` maps paths to display names."""
+    if entry.projector is not None:
+        return "vision", (f"Sees images: loads with {entry.projector.name} ({entry.vision_note})\n"
+                          f"{entry.projector}")
+    if not entry.is_projector:
+        return "", ""
+    if not entry.serves:
+        return "projector (no matching model)", f"Vision projector (mmproj), not paired: {entry.vision_note}"
+    served = [names.get(p, p.name) for p in entry.serves]
+    text = f"projector for {served[0]}" if len(served) == 1 else f"projector for {len(served)} models"
+    return text, "Vision projector (mmproj) for:\n" + "\n".join(served)
 
 
 class LibraryLocal(QWidget):
@@ -56,6 +81,7 @@ class LibraryLocal(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setStretchLastSection(False)  # the names get the spare width, not Source
         self.status = QLabel("Scanning…", objectName="statsLine", wordWrap=True)
         self.open_button = QPushButton("Open in Chat")
         self.delete_button = QPushButton("Delete…")
@@ -79,18 +105,23 @@ class LibraryLocal(QWidget):
     def show_entries(self, entries: list[LibraryEntry]) -> None:
         self.entries = entries
         self.tree.clear()
+        names = {e.path: e.display_name for e in entries}
         for heading, members in group_by_base(entries).items():
             parent = QTreeWidgetItem([heading])
-            parent.setFirstColumnSpanned(True)
             font = parent.font(0)
             font.setBold(True)
             parent.setFont(0, font)
             self.tree.addTopLevelItem(parent)
+            parent.setFirstColumnSpanned(True)  # only takes effect once the item is in the tree
             for e in members:
-                parent.addChild(self._item(e))
+                parent.addChild(self._item(e, names))
             parent.setExpanded(True)
-        plural = "" if len(entries) == 1 else "s"
-        self.status.setText(f"{len(entries)} local model{plural}" if entries else "No local models yet")
+        models = sum(not e.is_projector for e in entries)
+        projectors = len(entries) - models
+        text = f"{models} local model{'' if models == 1 else 's'}"
+        if projectors:
+            text += f", {projectors} vision projector{'' if projectors == 1 else 's'}"
+        self.status.setText(text if entries else "No local models yet")
         for col in range(1, len(COLUMNS)):
             self.tree.resizeColumnToContents(col)
         self._update_buttons()
@@ -106,21 +137,23 @@ class LibraryLocal(QWidget):
         item = self.tree.currentItem()
         return item.data(0, _ENTRY_ROLE) if item is not None else None
 
-    def _item(self, e: LibraryEntry) -> QTreeWidgetItem:
+    def _item(self, e: LibraryEntry, names: dict[Path, str]) -> QTreeWidgetItem:
         i = e.info
         source = e.source + (" (read-only)" if e.read_only else "")
-        cells = [e.display_name, (i.file_type_name or "?") if i else "?",
+        vision, vision_tip = vision_cell(e, names)
+        cells = [e.display_name, vision, (i.file_type_name or "?") if i else "?",
                  size_text(i.file_size) if i else "?",
                  f"{i.parameter_count / 1e6:,.1f} M" if i and i.parameter_count else "?",
-                 f"{i.context_length:,}" if i and i.context_length else "?", source]
+                 f"{i.context_length:,}" if i and i.context_length else "—" if e.is_projector else "?", source]
         item = QTreeWidgetItem(cells)
         item.setData(0, _ENTRY_ROLE, e)
         item.setToolTip(0, str(e.path) + (f"\n{e.problem}" if e.problem else ""))
+        item.setToolTip(VISION_COLUMN, vision_tip)
         return item
 
     def _open(self) -> None:
         entry = self.selected()
-        if entry is not None and entry.info is not None:
+        if entry is not None and entry.info is not None and not entry.is_projector:
             self.open_requested.emit(str(entry.path))
 
     def _delete(self) -> None:
@@ -136,5 +169,7 @@ class LibraryLocal(QWidget):
 
     def _update_buttons(self) -> None:
         entry = self.selected()
-        self.open_button.setEnabled(entry is not None and entry.info is not None)
+        self.open_button.setEnabled(entry is not None and entry.info is not None and not entry.is_projector)
+        self.open_button.setToolTip("A projector is loaded with its model: open the model" if entry is not None
+                                    and entry.is_projector else "")
         self.delete_button.setEnabled(entry is not None and not entry.read_only)
