@@ -31,6 +31,7 @@ from ui.widgets.library_downloads import LibraryDownloads
 from ui.widgets.library_first_run import LibraryFirstRun
 from ui.widgets.library_format import error_text
 from ui.widgets.library_local import LibraryLocal
+from ui.widgets.library_quantize import LibraryQuantize
 from ui.widgets.library_quants import LibraryQuants, fit_level
 from ui.widgets.library_search import LibrarySearch
 from ui.workers import GeneratorWorker, start_worker
@@ -47,7 +48,8 @@ class LibraryPage(QWidget):
 
     Public hooks (tests): ``search_panel`` (LibrarySearch), ``quants``
     (LibraryQuants), ``downloads`` (LibraryDownloads: ``rows``), ``local``
-    (LibraryLocal: ``entries``), ``first_run`` (LibraryFirstRun), ``tabs``;
+    (LibraryLocal: ``entries``), ``quantizer`` (LibraryQuantize: making K-quants
+    of a local F32/F16/BF16 model), ``first_run`` (LibraryFirstRun), ``tabs``;
     ``search(text, author, sort)``, ``rescan()``; ``retry`` (RetryPolicy for
     new downloads), ``machine`` (callable giving free RAM/VRAM),
     ``demo_quants``; ``shutdown()``.
@@ -80,6 +82,7 @@ class LibraryPage(QWidget):
         self.local = LibraryLocal()
         self.first_run = LibraryFirstRun()
         self.first_run.hide()
+        self.quantizer = LibraryQuantize(self.ctx)
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.quants)
@@ -92,7 +95,12 @@ class LibraryPage(QWidget):
         discover.setSizes([340, 860])
         self.tabs = QTabWidget()
         self.tabs.addTab(discover, "Discover")
-        self.tabs.addTab(self.local, "Local models")
+        local_tab = QWidget()
+        local_layout = QVBoxLayout(local_tab)
+        local_layout.setContentsMargins(0, 0, 0, 0)
+        local_layout.addWidget(self.local, 1)
+        local_layout.addWidget(self.quantizer)
+        self.tabs.addTab(local_tab, "Local models")
         self.setStyleSheet(STYLE)
         layout = QVBoxLayout(self)
         layout.addWidget(self.first_run)
@@ -105,6 +113,9 @@ class LibraryPage(QWidget):
         self.local.rescan_requested.connect(self.rescan)
         self.local.open_requested.connect(self._open_in_chat)
         self.local.delete_requested.connect(self._delete)
+        self.local.quantize_requested.connect(self.quantizer.ask)
+        self.quantizer.busy_changed.connect(self.local.set_quantizing)
+        self.quantizer.made.connect(lambda _paths: self.rescan())
         self.first_run.download_requested.connect(self._download_named)
         self.first_run.demo_requested.connect(self._build_demos)
 
@@ -268,5 +279,6 @@ class LibraryPage(QWidget):
 
     def shutdown(self) -> None:
         self.downloads.shutdown()
+        self.quantizer.shutdown()
         for worker in list(self._workers):
             worker.quit()

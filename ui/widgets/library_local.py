@@ -1,8 +1,9 @@
 """Local models, grouped by base model: the app's folders and the HF cache
 (deletable) plus LM Studio and Ollama imports (read-only). Models with a
 vision projector (mmproj) next to them are marked "vision"; the projector sits
-under its model and cannot be opened as a chat model. It only asks; the
-Library page scans and deletes off the GUI thread."""
+under its model and cannot be opened as a chat model. An F32/F16/BF16 model
+offers "Make quants…". It only asks; the Library page scans, deletes and
+quantizes off the GUI thread."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from models.library_scan import LibraryEntry, name_stem
 from ui.widgets.library_format import size_text
+from ui.widgets.library_quantize_job import why_not_quantizable
 
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 COLUMNS = ("Model", "Vision", "Quant", "Size", "Parameters", "Context", "Source")
@@ -74,10 +76,12 @@ class LibraryLocal(QWidget):
     open_requested = Signal(str)  # path
     delete_requested = Signal(object)  # LibraryEntry, after the user confirmed
     rescan_requested = Signal()
+    quantize_requested = Signal(object)  # LibraryEntry: a full-precision model to make K-quants of
 
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[LibraryEntry] = []
+        self.quantizing = False  # one quantize job at a time
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -86,10 +90,12 @@ class LibraryLocal(QWidget):
         self.open_button = QPushButton("Open in Chat")
         self.delete_button = QPushButton("Delete…")
         self.rescan_button = QPushButton("Rescan")
+        self.quantize_button = QPushButton("Make quants…")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.rescan_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.quantize_button)
         buttons.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -98,11 +104,13 @@ class LibraryLocal(QWidget):
         self.open_button.clicked.connect(self._open)
         self.delete_button.clicked.connect(self._delete)
         self.rescan_button.clicked.connect(self.rescan_requested)
+        self.quantize_button.clicked.connect(self._quantize)
         self.tree.itemDoubleClicked.connect(lambda *_: self._open())
         self.tree.currentItemChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
 
     def show_entries(self, entries: list[LibraryEntry]) -> None:
+        selected = self.selected()
         self.entries = entries
         self.tree.clear()
         names = {e.path: e.display_name for e in entries}
@@ -124,6 +132,9 @@ class LibraryLocal(QWidget):
         self.status.setText(text if entries else "No local models yet")
         for col in range(1, len(COLUMNS)):
             self.tree.resizeColumnToContents(col)
+        kept = next((e for e in entries if selected is not None and e.path == selected.path), None)
+        if kept is not None:  # a rescan (after a download, quantize or delete) keeps the selection
+            self.select(kept)
         self._update_buttons()
 
     def select(self, entry: LibraryEntry) -> None:
@@ -156,6 +167,15 @@ class LibraryLocal(QWidget):
         if entry is not None and entry.info is not None and not entry.is_projector:
             self.open_requested.emit(str(entry.path))
 
+    def set_quantizing(self, busy: bool) -> None:
+        self.quantizing = busy
+        self._update_buttons()
+
+    def _quantize(self) -> None:
+        entry = self.selected()
+        if why_not_quantizable(entry) is None and not self.quantizing:
+            self.quantize_requested.emit(entry)
+
     def _delete(self) -> None:
         entry = self.selected()
         if entry is None:
@@ -173,3 +193,7 @@ class LibraryLocal(QWidget):
         self.open_button.setToolTip("A projector is loaded with its model: open the model" if entry is not None
                                     and entry.is_projector else "")
         self.delete_button.setEnabled(entry is not None and not entry.read_only)
+        why_not = why_not_quantizable(entry)
+        self.quantize_button.setEnabled(why_not is None and not self.quantizing)
+        self.quantize_button.setToolTip("Quants are being made: wait or cancel" if why_not is None and self.quantizing
+                                        else why_not or "Make K-quants (Q8_0 … Q2_K) of this model to compare")
