@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from app.imatrix_file import ImatrixError, load_imatrix
+from app.library_quantize import QuantizeRequest, default_out_dir, output_for, why_not_quantizable
 from models.gguf_info import read_gguf_info
 from models.hub_client import HubClient
 from models.library_scan import LibraryEntry
 from ui.pages.library_page import LibraryPage
-from ui.widgets.library_quantize_job import QuantizeRequest, default_out_dir, output_for, why_not_quantizable
 
 WAIT_MS = 60_000
 F32_NAME = "workbench-tiny-F32.gguf"

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.library_quantize import why_not_quantizable
 from models.library_scan import LibraryEntry, name_stem
 from ui.widgets.library_format import size_text
-from ui.widgets.library_quantize_job import why_not_quantizable
 
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 COLUMNS = ("Model", "Vision", "Quant", "Size", "Parameters", "Context", "Source")

@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
+from app.library_quantize import QuantizeRequest, default_out_dir, quantize_job
 from models.library_scan import LibraryEntry
 from ui.context import AppContext
 from ui.widgets.library_format import error_text
 from ui.widgets.library_quantize_dialog import QuantizeDialog
-from ui.widgets.library_quantize_job import QuantizeRequest, default_out_dir, quantize_job
 from ui.workers import GeneratorWorker, start_worker
 
 

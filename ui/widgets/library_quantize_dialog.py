@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.library_quantize import QuantizeRequest, output_for
 from app.quantize_job import TARGETS
 from models.demo_factory import QUANT_LADDER
 from models.library_scan import LibraryEntry
 from ui.widgets.library_format import error_text, size_text
-from ui.widgets.library_quantize_job import QuantizeRequest, output_for
 from ui.workers import GeneratorWorker, start_worker
 
 DEFAULT_TARGETS = QUANT_LADDER  # Q8_0 … Q2_K: the ladder the Compare page compares

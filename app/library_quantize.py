@@ -1,5 +1,5 @@
 """Making K-quants of a local full-precision model, as a generator for
-``start_worker``: which entries qualify, where their quants go, and the job
+``ui.workers.start_worker``: which entries qualify, where their quants go, and the job
 itself (app.quantize_job does the work, one target at a time so each finished
 file is reported and named before the next starts). No Qt here; the job does
 file I/O and waits on child processes, so it only runs off the GUI thread.
