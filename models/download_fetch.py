@@ -93,6 +93,8 @@ def _fetch_until_complete(get: GetFn, url: str, part: Path, total: int, label: s
             error = e
             retry_after = getattr(e, "retry_after", None)
         except ConnectionLost as e:  # dropped connection, timeout, refused
+            if not e.transient:
+                raise HubError(f"download {label}: {e}") from e
             failures += 1
             error = HubError(f"download {label}: connection lost ({e})")
             retry_after = None

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import SSLError
 
 READ_SIZE = 1 << 20
 TIMEOUT_S = 30.0
@@ -31,7 +32,12 @@ _RETRIES = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redir
 
 
 class ConnectionLost(Exception):
-    """The connection failed or dropped; the caller may resume from what it has."""
+    """The connection failed or dropped; the caller may resume from what it has.
+    ``transient`` is False where trying again cannot help (an untrusted certificate)."""
+
+    def __init__(self, reason: str, transient: bool = True) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 class BodyResponse:
@@ -51,7 +57,7 @@ class BodyResponse:
                 yield data
             self._body_done = True
         except Urllib3Error as e:
-            raise ConnectionLost(_describe(e)) from e
+            raise _lost(e) from e
 
     def close(self) -> None:
         if not self._body_done:  # unread bytes would poison the connection's next request
@@ -66,14 +72,18 @@ def open_stream(url: str, headers: Mapping[str, str]) -> BodyResponse:
                                           decode_content=False, retries=_RETRIES,
                                           timeout=urllib3.Timeout(connect=TIMEOUT_S, read=TIMEOUT_S))
     except Urllib3Error as e:
-        raise ConnectionLost(_describe(e)) from e
+        raise _lost(e) from e
     return BodyResponse(response)
 
 
-def _describe(error: Urllib3Error) -> str:
-    """The underlying problem's name (MaxRetryError only says a retry budget ran out)."""
+def _lost(error: Urllib3Error) -> ConnectionLost:
+    """Named after the underlying problem (MaxRetryError only says a retry budget ran out)."""
     reason = getattr(error, "reason", None) or error
-    return type(reason).__name__
+    if isinstance(reason, SSLError):
+        return ConnectionLost(f"the server's TLS certificate was refused ({reason}); if a proxy or "
+                              "company network re-signs traffic, point SSL_CERT_FILE at its CA bundle",
+                              transient=False)
+    return ConnectionLost(type(reason).__name__)
 
 
 _pools: dict[str | None, urllib3.PoolManager] = {}

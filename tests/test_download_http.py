@@ -14,6 +14,7 @@ from cryptography.x509.oid import NameOID
 
 from models import download_http
 from models.download_fetch import RetryPolicy, fetch_to_part
+from models.hub_errors import HubError
 from tests.fake_hub import DEMO_REPO as REPO
 from tests.fake_hub import FakeHub, FakeRepo
 
@@ -64,9 +65,17 @@ def test_https_download_trusts_the_roots_httpx_trusts(fresh_pools, monkeypatch, 
     certfile, keyfile = _self_signed(tmp_path)
     hub = _serve((certfile, keyfile))
     url = f"{hub.url}/{REPO}/resolve/main/{NAME}"
+    opened = []
+
+    def counting_open(u, headers):
+        opened.append(u)
+        return download_http.open_stream(u, headers)
+
     try:
-        with pytest.raises(Exception, match="SSL"):  # an unknown certificate is refused...
-            _fetch(url, tmp_path)
+        with pytest.raises(HubError, match="TLS certificate was refused.*SSL_CERT_FILE"):  # unknown: refused...
+            fetch_to_part(counting_open, url, tmp_path / "x.part", len(BODY), NAME,
+                          retry=RetryPolicy(attempts=4, base_delay_s=0.01))
+        assert len(opened) == 1  # ...at once: retrying cannot make a certificate trusted
         monkeypatch.setattr(download_http, "_pools", {})
         monkeypatch.setenv("SSL_CERT_FILE", certfile)  # ...until trusted the way httpx is told to
         assert _fetch(url, tmp_path) == hashlib.sha256(BODY).hexdigest()
