@@ -27,7 +27,7 @@ class LibrarySearch(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.text_box = QLineEdit(placeholderText="Search GGUF models, e.g. qwen instruct")
+        self.text_box = QLineEdit(placeholderText="Search GGUF models (e.g. qwen)")
         self.author_box = QLineEdit(placeholderText="Author (optional)")
         self.sort_box = QComboBox()
         for label, key in (("Most downloaded", "downloads"), ("Most liked", "likes"), ("Recently updated", "recent")):
