@@ -137,7 +137,8 @@ def _fetch_range(get: GetFn, url: str, part: Path, offset: int, total: int, labe
         with open(part, "r+b" if offset else "wb", buffering=0) as f:
             f.seek(offset)
             f.truncate()
-            # As received (no re-chunking): a drop loses nothing that reached us.
+            # chunks() hands over what it holds before raising: a drop loses nothing that reached
+            # us; a kill loses at most the one chunk (<= download_http.READ_SIZE) held in memory.
             for data in response.chunks():
                 if offset + written + len(data) > total:
                     raise HubError(f"download {label}: server sent more than the listed {total} bytes", 502)

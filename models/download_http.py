@@ -15,6 +15,7 @@ environment variables httpx honours, and TLS trust from httpx's own context
 from __future__ import annotations
 
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import SSLError
 
 READ_SIZE = 1 << 20
+HAND_OVER = READ_SIZE // 2  # a read1 this big goes out as is: joining costs a copy
+COALESCE_S = 0.05  # a slow link still reports progress and sees a pause this often
 TIMEOUT_S = 30.0
 # Redirects only: drops and 5xx are retried by the byte loop, which knows how to resume.
 _RETRIES = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=10,
@@ -50,14 +53,28 @@ class BodyResponse:
         self._body_done = False
 
     def chunks(self) -> Iterator[bytes]:
-        # Decoded only when the server encoded it; otherwise the bytes pass untouched.
-        decode = self.headers.get("Content-Encoding", "identity") != "identity"
+        """Pieces of HAND_OVER to READ_SIZE bytes, or what arrived within COALESCE_S. Over
+        TLS one read returns one 16 KiB record; joining them saves a write, a queue hop and
+        a progress event per record (6,400 a second at 100 MiB/s)."""
+        decode = self.headers.get("Content-Encoding", "identity") != "identity"  # else bytes pass untouched
+        pieces: list[bytes] = []
+        size, started, error = 0, 0.0, None
         try:
-            while data := self._response.read1(READ_SIZE, decode_content=decode):
-                yield data
+            while data := self._response.read1(READ_SIZE - size, decode_content=decode):
+                if not pieces:
+                    started = time.monotonic()
+                pieces.append(data)
+                size += len(data)
+                if size >= HAND_OVER or time.monotonic() - started >= COALESCE_S:
+                    yield pieces[0] if len(pieces) == 1 else b"".join(pieces)
+                    pieces, size = [], 0
             self._body_done = True
         except Urllib3Error as e:
-            raise _lost(e) from e
+            error = _lost(e)
+        if pieces:  # what arrived before a drop is kept
+            yield b"".join(pieces)
+        if error is not None:
+            raise error
 
     def close(self) -> None:
         if not self._body_done:  # unread bytes would poison the connection's next request

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import ipaddress
+import os
 
 import pytest
 from cryptography import x509
@@ -100,3 +101,22 @@ def test_loopback_is_never_sent_to_a_proxy(fresh_pools, monkeypatch, tmp_path):
         assert _fetch(f"{hub.url}/{REPO}/resolve/main/{NAME}", tmp_path) == hashlib.sha256(BODY).hexdigest()
     finally:
         hub.stop()
+
+
+def test_tls_records_are_joined_into_larger_chunks(fresh_pools, monkeypatch, tmp_path):
+    certfile, keyfile = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", certfile)
+    hub = FakeHub()
+    hub.write_size = 1 << 20
+    body = os.urandom(4 << 20)
+    hub.add(FakeRepo(REPO, {NAME: body}))
+    hub.use_tls(certfile, keyfile)
+    hub.start()
+    try:
+        response = download_http.open_stream(f"{hub.url}/{REPO}/resolve/main/{NAME}", {})
+        chunks = list(response.chunks())
+        response.close()
+    finally:
+        hub.stop()
+    assert b"".join(chunks) == body
+    assert len(chunks) <= len(body) // (64 << 10)  # one read per 16 KiB TLS record would give 256
