@@ -93,21 +93,22 @@ def _stream(session, request: TranscribeRequest, fmt: str) -> tuple[list[Segment
         _out(VTT_HEADER)
     events = session.run(request, cancel)
     try:
-        for event in events:
-            if isinstance(event, Segment):
-                segments.append(event)
-                _print_segment(event, len(segments), fmt)
-            elif isinstance(event, (Done, Error)):
-                return segments, event
+        end = _print_until_end(events, segments, fmt)
     except KeyboardInterrupt:  # stop decoding, keep what was transcribed
         cancel.cancel()
-        for event in events:
-            if isinstance(event, Segment):
-                segments.append(event)
-                _print_segment(event, len(segments), fmt)
-            elif isinstance(event, (Done, Error)):
-                return segments, event
-    return segments, Error("the model worker ended without a result")
+        end = _print_until_end(events, segments, fmt)
+    return segments, end if end is not None else Error("the model worker ended without a result")
+
+
+def _print_until_end(events, segments: list[Segment], fmt: str) -> Done | Error | None:
+    """Print each Segment as it arrives (collected into ``segments``); the Done or Error that ends the run."""
+    for event in events:
+        if isinstance(event, Segment):
+            segments.append(event)
+            _print_segment(event, len(segments), fmt)
+        elif isinstance(event, (Done, Error)):
+            return event
+    return None
 
 
 def _print_segment(segment: Segment, index: int, fmt: str) -> None:
