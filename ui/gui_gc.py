@@ -9,9 +9,9 @@ off and a timer on the GUI thread collects with the usual thresholds.
 
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import QObject, QTimer
+
+from app.deferred_gc import DeferredGc
 
 _collector: GuiThreadCollector | None = None
 
@@ -19,18 +19,17 @@ _collector: GuiThreadCollector | None = None
 class GuiThreadCollector(QObject):
     def __init__(self, interval_ms: int = 500) -> None:
         super().__init__()
-        self.thresholds = gc.get_threshold()
-        gc.disable()
+        self.collector = DeferredGc()
         self.timer = QTimer(self, interval=interval_ms)
         self.timer.timeout.connect(self.collect_if_due)
         self.timer.start()
 
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        return self.collector.thresholds
+
     def collect_if_due(self) -> None:
-        counts = gc.get_count()
-        for generation in (2, 1, 0):
-            if counts[generation] > self.thresholds[generation]:
-                gc.collect(generation)
-                return
+        self.collector.collect_if_due()
 
 
 def install() -> GuiThreadCollector:

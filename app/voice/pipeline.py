@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from app.deferred_gc import DeferredGc
 from app.voice.conversation import VoiceConversation
 from app.voice.events import (
     BargeIn,
@@ -65,7 +66,7 @@ class VoicePipeline:
         self._events: queue.SimpleQueue = queue.SimpleQueue()  # C-level: cheap per streamed token
         self._sink_lock = threading.Lock()
         self._partial: threading.Thread | None = None
-        self._gc: _DeferredGc | None = None
+        self._gc: DeferredGc | None = None
 
     def run(self, source, sink, cancel: CancelToken | None = None) -> Iterator[VoiceEvent]:
         missing = self.models.missing()
@@ -74,7 +75,7 @@ class VoicePipeline:
         cancel = cancel or CancelToken()
         live = bool(getattr(source, "realtime", True))
         wait = (not live) if self.settings.wait_for_reply is None else self.settings.wait_for_reply
-        self._gc = _DeferredGc() if self.settings.defer_gc and gc.isenabled() else None
+        self._gc = DeferredGc() if self.settings.defer_gc and gc.isenabled() else None
         try:
             yield from self._run(source, sink, cancel, live, wait)
         finally:
@@ -206,24 +207,6 @@ class VoicePipeline:
                 yield self._events.get_nowait()
             except queue.Empty:
                 return
-
-
-class _DeferredGc:
-    """Automatic collection off for the run; collect_if_due() with the usual thresholds."""
-
-    def __init__(self) -> None:
-        self.thresholds = gc.get_threshold()
-        gc.disable()
-
-    def collect_if_due(self) -> None:
-        counts = gc.get_count()
-        for generation in (2, 1, 0):
-            if counts[generation] > self.thresholds[generation]:
-                gc.collect(generation)
-                return
-
-    def restore(self) -> None:
-        gc.enable()
 
 
 @dataclass
