@@ -86,6 +86,18 @@ class SessionStats:
     vram_bytes: int | None = None
     pid: int | None = None
 
+    @classmethod
+    def after_load(cls, started: float, vram: bool = True) -> SessionStats:
+        """This process's figures once a model has loaded; ``started`` is the
+        time.perf_counter() taken before loading. vram=False: an engine that never uses a GPU."""
+        import os
+        import time
+
+        from runtimes.memory import own_peak_rss, process_vram
+
+        return cls(load_seconds=time.perf_counter() - started, peak_rss_bytes=own_peak_rss(),
+                   vram_bytes=process_vram() if vram else None, pid=os.getpid())
+
 
 class Session(abc.ABC):
     """One loaded model. Not thread-safe: one ``run`` at a time."""

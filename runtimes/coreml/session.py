@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import time
 from collections.abc import Iterator
@@ -34,9 +33,7 @@ class CoreMLSession(Session):
         except Exception as exc:  # coremltools raises bare Exception for compile errors
             raise LoadFailed(f"Core ML could not load {model.path.name} on {compute_units}: {exc}") from exc
         self._stateful = bool(model.spec.description.state)
-        self.stats = SessionStats(
-            load_seconds=time.perf_counter() - t0, peak_rss_bytes=own_peak_rss(), pid=os.getpid()
-        )
+        self.stats = SessionStats.after_load(t0, vram=False)
         self.info: dict[str, Any] = {
             "model": str(model.path),
             "model_type": model.spec.WhichOneof("Type"),

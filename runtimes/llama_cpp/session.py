@@ -18,7 +18,6 @@ from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.llama_cpp.spec_options import PlainRequest
 from runtimes.llama_cpp.speculative import open_speculator
 from runtimes.llama_cpp.vision import generate_with_images, has_images, open_vision
-from runtimes.memory import own_peak_rss, process_vram
 from runtimes.requests import TextRequest
 
 
@@ -61,12 +60,7 @@ class LlamaSession(Session):
             )
         except (ValueError, RuntimeError) as exc:
             raise LoadFailed(f"llama.cpp could not load {model.name}: {exc}") from exc
-        self.stats = SessionStats(
-            load_seconds=time.perf_counter() - t0,
-            peak_rss_bytes=own_peak_rss(),
-            vram_bytes=process_vram(),
-            pid=os.getpid(),
-        )
+        self.stats = SessionStats.after_load(t0)
         self.info: dict[str, Any] = {
             "model": str(model),
             "description": self.llm._model.desc(),

@@ -8,7 +8,6 @@ signature; runtimes.onnx.vad).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,10 +68,7 @@ class OnnxSession(Session):
         self.is_silero = is_silero_signature([s.name for s in self.inputs])
         self._checks = fast_checks(self.inputs)
         self._memory_at, self._last_stats = float("-inf"), GenerationStats()
-        self.stats = SessionStats(
-            load_seconds=time.perf_counter() - t0, peak_rss_bytes=own_peak_rss(), vram_bytes=process_vram(),
-            pid=os.getpid(),
-        )
+        self.stats = SessionStats.after_load(t0)
         self.info: dict[str, Any] = {
             "model": str(model),
             "providers": active,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -11,7 +10,6 @@ import numpy as np
 
 from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.events import Error, Event
-from runtimes.memory import own_peak_rss
 from runtimes.requests import SynthesisRequest
 from runtimes.tts.espeak_lib import Espeak, EspeakInstall
 from runtimes.tts.options import TtsLoadOptions
@@ -26,8 +24,7 @@ class EspeakSession(Session):
         self.engine = Espeak(install)
         self.default_voice = options.voice or DEFAULT_VOICE
         self.engine.set_voice(self.default_voice)  # fails now, not mid-reply, on an unknown voice
-        self.stats = SessionStats(load_seconds=time.perf_counter() - t0, peak_rss_bytes=own_peak_rss(),
-                                  pid=os.getpid())
+        self.stats = SessionStats.after_load(t0, vram=False)
         self.info: dict[str, Any] = {
             "engine": "espeak-ng",
             "library": install.library,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.errors import LoadFailed
 from runtimes.events import Error, Event
-from runtimes.memory import own_peak_rss, process_vram
 from runtimes.requests import SynthesisRequest
 from runtimes.tts.options import TtsLoadOptions
 from runtimes.tts.synthesis import SynthesisClock, chunk_events, finish
@@ -49,8 +47,7 @@ class KokoroSession(Session):
         self.default_voice = options.voice or (DEFAULT_VOICE if DEFAULT_VOICE in self.voices else self.voices[0])
         if self.default_voice not in self.voices:
             raise LoadFailed(f"Kokoro has no voice {self.default_voice!r}; it has {', '.join(self.voices[:12])} ...")
-        self.stats = SessionStats(load_seconds=time.perf_counter() - t0, peak_rss_bytes=own_peak_rss(),
-                                  vram_bytes=process_vram(), pid=os.getpid())
+        self.stats = SessionStats.after_load(t0)
         self.info: dict[str, Any] = {"engine": "kokoro", "model": str(model), "voices_file": str(voices),
                                      "voices": self.voices, "voice": self.default_voice,
                                      "providers": ort.get_providers()}

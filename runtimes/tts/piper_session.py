@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.errors import LoadFailed
 from runtimes.events import Error, Event
-from runtimes.memory import own_peak_rss, process_vram
 from runtimes.requests import SynthesisRequest
 from runtimes.tts.options import TtsLoadOptions
 from runtimes.tts.synthesis import SynthesisClock, chunk_events, finish
@@ -32,8 +30,7 @@ class PiperSession(Session):
                              + (f"; it has {', '.join(list(self.speakers)[:12])}" if self.speakers else
                                 " (single-speaker voice)"))
         self.default_voice = options.voice
-        self.stats = SessionStats(load_seconds=time.perf_counter() - t0, peak_rss_bytes=own_peak_rss(),
-                                  vram_bytes=process_vram(), pid=os.getpid())
+        self.stats = SessionStats.after_load(t0)
         self.info: dict[str, Any] = {"engine": "piper", "model": str(model), "config": str(config),
                                      "sample_rate": self.voice.config.sample_rate,
                                      "espeak_voice": self.voice.config.espeak_voice,

@@ -10,7 +10,6 @@ from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.events import Event
-from runtimes.memory import own_peak_rss, process_vram
 from runtimes.requests import TranscribeRequest
 from runtimes.whisper_cpp.bench import WhisperBenchRequest, run_bench
 from runtimes.whisper_cpp.engine import WhisperEngine
@@ -35,12 +34,7 @@ class WhisperSession(Session):
         self.n_threads = options.n_threads or default_threads()
         t0 = time.perf_counter()
         self.engine = WhisperEngine(model, options)
-        self.stats = SessionStats(
-            load_seconds=time.perf_counter() - t0,
-            peak_rss_bytes=own_peak_rss(),
-            vram_bytes=process_vram(),
-            pid=os.getpid(),
-        )
+        self.stats = SessionStats.after_load(t0)
         self.info: dict[str, Any] = {
             "model": str(model),
             "description": f"whisper {self.engine.model_type} ({description.get('weight_type', '?')})",
