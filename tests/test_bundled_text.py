@@ -4,38 +4,18 @@ the llama-cpp-python sdist's vendor/llama.cpp/models)."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from app.cli.compare_cmd import read_text
+from tests.support.real_models import vocab_file
 
 MIN_TOKENS = 8192
-ROOT = Path(__file__).resolve().parents[1]
-SDIST = "llama_cpp_python-0.3.36"
-# Where the sdist is unpacked here; WORKBENCH_VOCAB_DIR points at any other copy.
-CANDIDATES = [
-    os.environ.get("WORKBENCH_VOCAB_DIR", ""),
-    ROOT / ".cache" / "llama-tools" / "src" / SDIST / "vendor" / "llama.cpp" / "models",
-    Path("/tmp/sdist") / SDIST / "vendor" / "llama.cpp" / "models",
-]
 VOCABS = ("llama-bpe", "llama-spm", "qwen2", "gpt-2")
-
-
-def vocab_file(name: str) -> Path | None:
-    for folder in CANDIDATES:
-        path = Path(folder) / f"ggml-vocab-{name}.gguf" if folder else None
-        if path is not None and path.is_file():
-            return path
-    return None
 
 
 @pytest.mark.parametrize("name", VOCABS)
 def test_default_text_has_at_least_8k_tokens(name):
     path = vocab_file(name)
-    if path is None:
-        pytest.skip(f"no ggml-vocab-{name}.gguf here (unpack the llama-cpp-python sdist or set WORKBENCH_VOCAB_DIR)")
     from llama_cpp import Llama
 
     text, _ = read_text(None)

