@@ -23,6 +23,7 @@ from runtimes.llama_cpp.native_build import LLAMA_CPP_PYTHON_VERSION, TOOLS  # n
 
 def tool_path(name: str, sdist_dir: Path | None = None, jobs: int | None = None, **_ignored) -> Path:
     """Path of a built tool binary (builds llama.cpp first if this machine has no build yet)."""
+    name = native_build.TOOL_ALIASES.get(name, name)
     if name not in TOOLS:
         raise ValueError(f"unknown tool {name!r}; built tools: {', '.join(TOOLS)}")
     return native_build.ensure_built("cpu", sdist_dir=sdist_dir, jobs=jobs) / "bin" / name

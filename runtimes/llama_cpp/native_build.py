@@ -30,7 +30,7 @@ LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 BACKENDS = ("cpu", "cuda", "vulkan", "metal")
 TOOLS = (
     "llama-server",
-    "rpc-server",
+    "ggml-rpc-server",
     "llama-imatrix",
     "llama-perplexity",
     "llama-bench",
@@ -40,6 +40,8 @@ TOOLS = (
     "llama-speculative-simple",
 )
 LIBRARY_TARGETS = ("llama", "mtmd")
+# Names people use for a tool whose CMake target is called otherwise.
+TOOL_ALIASES = {"rpc-server": "ggml-rpc-server"}
 BASE_CMAKE_OPTIONS = (
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=ON",
@@ -126,7 +128,7 @@ def build_dir(backend: str = "cpu", cache: Path | None = None) -> Path:
 
 
 def find_tool(name: str, backend: str = "cpu", cache: Path | None = None) -> Path | None:
-    path = build_dir(backend, cache) / "bin" / name
+    path = build_dir(backend, cache) / "bin" / TOOL_ALIASES.get(name, name)
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
