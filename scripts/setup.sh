@@ -64,7 +64,7 @@ if ! cmp -s "$LLAMA_DIR/build.json" "$LLAMA_LIB/workbench-build.json"; then
 fi
 EXTRAS=""
 [ "$MODE" = test ] && EXTRAS="[test,packaging]" # tests/test_packaging.py freezes the app
-echo "setup: installing workbench$EXTRAS (the first run compiles llama-cpp-python: ~10 min on 2 cores)"
+echo "setup: installing workbench$EXTRAS"
 "$VENV/bin/python" -m pip install --quiet --editable ".$EXTRAS"
 # silero-vad ships the Silero VAD ONNX model that runtimes/onnx runs with onnxruntime. Its metadata
 # requires torch (for its own Python module, which Workbench never imports), so it cannot be a

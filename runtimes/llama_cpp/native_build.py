@@ -198,6 +198,9 @@ def ensure_built(backend: str = "cpu", cache: Path | None = None, sdist_dir: Pat
         work = cache / f"work-{final.name}"
         log = cache / f"build-{final.name}.log"
         log.write_text("")
+        cmake_cache = work / "CMakeCache.txt"
+        if cmake_cache.is_file() and f"CMAKE_HOME_DIRECTORY:INTERNAL={source}\n" not in cmake_cache.read_text():
+            shutil.rmtree(work)  # configured from another copy of the source
         started = time.monotonic()
         _run(["cmake", "-S", str(source), "-B", str(work), *cmake_options(backend)], log)
         jobs = jobs or os.cpu_count() or 2
