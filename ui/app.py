@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.bundled_startup import open_bundled_model
+from ui.common.wheel_guard import install_wheel_guard
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.resources import icon
@@ -20,6 +21,7 @@ def create_window(ctx: AppContext | None = None) -> MainWindow:
     """Build the window on the existing QApplication (tests use this)."""
     ctx = ctx or AppContext()
     apply_theme(QApplication.instance(), ctx.settings.theme)
+    install_wheel_guard(QApplication.instance())
     return MainWindow(ctx)
 
 
