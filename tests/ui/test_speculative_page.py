@@ -49,10 +49,16 @@ def test_ab_run_fills_the_chart_and_summary(qtbot, page, pair):
     assert result is not None and result.identical
     assert [p.prompt for p in result.prompts] == ["Once upon a time", "The quick brown fox\njumps"]
     bars = page.chart.values()
-    assert len(bars) == 2 and page.chart.x_axis.categories() == ["P1", "P2"]
+    assert len(bars) == 2 and page.chart.x_axis.categories() == ["1: Once upon a time", "2: The quick brown f…"]
     assert [round(b[0], 6) for b in bars] == [round(p.plain_tps, 6) for p in result.prompts]
     assert all(0 <= b[2] <= 100 for b in bars) and bars[0][2] == pytest.approx(100 * result.prompts[0].acceptance_rate)
     assert "×" in page.summary_label.text() and "identical to plain" in page.summary_label.text()
+    # The summary is the aggregate of the very records the bars draw: total tokens over total time.
+    records = page.chart.records
+    plain = sum(r.n_gen for r in records) / sum(r.n_gen / r.plain_tps for r in records)
+    spec = sum(r.n_gen for r in records) / sum(r.n_gen / r.spec_tps for r in records)
+    summary = page.summary_label.text()
+    assert f"plain {plain:.1f} t/s → speculative {spec:.1f} t/s over 2 prompt(s), {spec / plain:.2f}×" in summary
     assert spec_baseline.plain_baseline(pair[1], 0) == pytest.approx(result.plain_tps)
     assert page.run_button.isEnabled() and not page.cancel_button.isEnabled()
 

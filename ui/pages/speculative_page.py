@@ -39,10 +39,13 @@ from ui.workers import GeneratorWorker, start_worker
 
 
 def summary_text(result: ModeResult) -> str:
+    """The run's summary from its per-prompt records: total tokens over total time on each side."""
     same = "identical to plain" if result.identical else "DIFFERENT from plain (please report)"
-    return (f"{result.label}: plain {result.plain_tps:.1f} t/s → speculative {result.spec_tps:.1f} t/s, "
-            f"{result.speedup:.2f}× · acceptance {result.acceptance_rate:.1%} · mean accepted "
-            f"{result.mean_accepted_len:.2f} per round · output {same}")
+    ratios = [p.spec_tps / p.plain_tps for p in result.prompts if p.plain_tps > 0]
+    spread = f" (per prompt {min(ratios):.2f}–{max(ratios):.2f}×)" if len(ratios) > 1 else ""
+    return (f"{result.label}: plain {result.plain_tps:.1f} t/s → speculative {result.spec_tps:.1f} t/s over "
+            f"{len(result.prompts)} prompt(s), {result.speedup:.2f}×{spread} · acceptance "
+            f"{result.acceptance_rate:.1%} · mean accepted {result.mean_accepted_len:.2f} per round · output {same}")
 
 
 class SpeculativePage(QWidget):
@@ -207,9 +210,10 @@ class SpeculativePage(QWidget):
             if item.prompt is not None:
                 self.chart.add_prompt(item.prompt)
         elif isinstance(item, ModeResult):
-            self.result = item
-            self.summary_label.setText(summary_text(item))
-            spec_baseline.record_plain(self.target_combo.currentData(), 0, item.plain_tps)
+            # One source for both: the summary aggregates exactly the records the bars show.
+            self.result = ModeResult(item.mode, item.label, list(self.chart.records))
+            self.summary_label.setText(summary_text(self.result))
+            spec_baseline.record_plain(self.target_combo.currentData(), 0, self.result.plain_tps)
 
     def _on_error(self, exc: Exception, _details: str) -> None:
         if isinstance(exc, (BenchCancelled, LoadCancelled)):

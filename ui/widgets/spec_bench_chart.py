@@ -14,6 +14,12 @@ from ui.widgets.themed_chart_view import ThemedChartView
 PLAIN_COLOR, SPEC_COLOR, ACCEPT_COLOR = "#9aa0a6", "#3b82f6", "#f59e0b"
 
 
+def prompt_label(index: int, prompt: str, width: int = 18) -> str:
+    """"2: def fibonacci(n)…": the prompt's start, so a bar says which prompt it is."""
+    text = " ".join(prompt.split())
+    return f"{index + 1}: {text if len(text) <= width else text[:width - 1] + '…'}"
+
+
 class SpecBenchChart(ThemedChartView):
     def __init__(self) -> None:
         chart = QChart()
@@ -52,6 +58,7 @@ class SpecBenchChart(ThemedChartView):
         self.follow_palette()
 
     def clear(self) -> None:
+        self.records: list[PromptResult] = []
         self.plain_set.remove(0, self.plain_set.count())
         self.spec_set.remove(0, self.spec_set.count())
         self.acceptance.clear()
@@ -62,7 +69,8 @@ class SpecBenchChart(ThemedChartView):
 
     def add_prompt(self, result: PromptResult) -> None:
         index = self.plain_set.count()
-        self.x_axis.append([f"P{index + 1}"])  # a bare str would be taken as a list of characters
+        self.records.append(result)
+        self.x_axis.append([prompt_label(index, result.prompt)])  # a bare str would be a list of characters
         self.plain_set.append(result.plain_tps)
         self.spec_set.append(result.spec_tps)
         self.acceptance.append(index, 100.0 * result.acceptance_rate)
