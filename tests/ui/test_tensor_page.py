@@ -84,6 +84,9 @@ def test_benchmark_fills_percentiles_per_provider_without_blocking(qtbot, page, 
     assert row[0] == "CPU" and 0 < row[1] <= row[2] <= row[3]
     assert "benchmarked on 1 device(s)" in page.status_label.text()
     assert not page.busy and page.run_button.isEnabled()
+    # 5 runs asked, a fast model runs on to 100 runs and 1 s: the page says so, and no exponents.
+    assert table.records[0]["n_runs"] > 5 and "Asked for 5 runs; ran up to" in page.bench.note.text()
+    assert "e+" not in table.text(0, "throughput_rps") and table.horizontalHeaderItem(2).text() == "latency p50 (ms)"
 
 
 def test_benchmark_cancel(qtbot, page, demo_onnx):

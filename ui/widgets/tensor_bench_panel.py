@@ -18,6 +18,16 @@ from ui.workers import GeneratorWorker, start_worker
 PROGRESS_STEPS = 1000
 
 
+def runs_note(requested: int, records: list[dict[str, Any]]) -> str:
+    """Why a device ran more (or fewer) runs than asked, so the count never surprises."""
+    extra = [r for r in records if int(r.get("n_runs", requested)) > requested]
+    if not extra:
+        return ""
+    most = max(int(r["n_runs"]) for r in extra)
+    return (f"Asked for {requested:,} runs; ran up to {most:,}: a model this fast keeps running until it has "
+            "100 runs and 1 s of samples (10,000 runs or 10 s at most), so p99 rests on enough samples.")
+
+
 class TensorBenchPanel(QGroupBox):
     started = Signal()
     failed = Signal(str, str)  # message, details
@@ -33,7 +43,7 @@ class TensorBenchPanel(QGroupBox):
         row = QHBoxLayout()
         self.runs_spin = QSpinBox(minimum=1, maximum=100_000, value=100)
         self.runs_spin.setToolTip("Timed runs per device, at least (fast models run for a second or more)")
-        row.addWidget(QLabel("Runs"))
+        row.addWidget(QLabel("Runs (at least)"))
         row.addWidget(self.runs_spin)
         row.addStretch(1)
         self.bench_button = QPushButton("Benchmark")
@@ -47,6 +57,9 @@ class TensorBenchPanel(QGroupBox):
         layout.addWidget(self.progress)
         self.table = BenchTable()
         layout.addWidget(self.table, 1)
+        self.note = QLabel("", wordWrap=True)
+        self.note.hide()
+        layout.addWidget(self.note)
 
     @property
     def running(self) -> bool:
@@ -69,6 +82,8 @@ class TensorBenchPanel(QGroupBox):
             self.failed.emit("Tick at least one available device to benchmark", "")
             return
         self.errors = []
+        self.requested_runs = self.runs_spin.value()
+        self.note.hide()
         self.table.reset(columns)
         self.progress.setValue(0)
         self.progress.setFormat("Starting…")
@@ -106,4 +121,6 @@ class TensorBenchPanel(QGroupBox):
     def _on_finished(self) -> None:
         self._worker = None
         self.progress.hide()
+        self.note.setText(runs_note(self.requested_runs, self.table.records))
+        self.note.setVisible(bool(self.note.text()))
         self.finished.emit()

@@ -7,11 +7,24 @@ from typing import Any
 
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+UNITS = {"_ms": " (ms)", "_rps": " (runs/s)", "_mib": " (MiB)", "_s": " (s)"}
+
 
 def cell_text(value: Any) -> str:
+    """Plain decimals, never an exponent: 11,390 runs/s, not 1.139e+04."""
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     return "" if value is None else str(value)
+
+
+def header_text(column: str) -> str:
+    """"latency_p50_ms" -> "latency p50 (ms)": every number's unit is in its header."""
+    for suffix, unit in UNITS.items():
+        if column.endswith(suffix):
+            return column[: -len(suffix)].replace("_", " ") + unit
+    return column.replace("_", " ")
 
 
 class BenchTable(QTableWidget):
@@ -29,7 +42,7 @@ class BenchTable(QTableWidget):
         self.records = []
         self.setRowCount(0)
         self.setColumnCount(len(self.columns))
-        self.setHorizontalHeaderLabels([c.replace("_", " ") for c in self.columns])
+        self.setHorizontalHeaderLabels([header_text(c) for c in self.columns])
 
     def add_record(self, record: dict[str, Any]) -> None:
         if not self.columns:  # a runtime without bench_columns: show what the record has
