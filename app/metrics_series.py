@@ -29,6 +29,7 @@ class MetricsSeries:
         self._origin: float | None = None  # sampler time shown as t = 0
         self.recording = False
         self.frozen = False
+        self.last_was_empty = False
         self.peak_tokens_per_s = 0.0  # since the last start/clear, not just in the window
 
     def __len__(self) -> int:
@@ -58,7 +59,10 @@ class MetricsSeries:
         """A generation ended: keep what was recorded and ignore new samples."""
         if self.recording:
             self.recording = False
-            self.frozen = True
+            # Nothing recorded (it failed, or ended within one sampling interval): stay live
+            # instead of freezing an empty chart.
+            self.frozen = bool(self._samples)
+            self.last_was_empty = not self._samples
 
     def clear(self) -> None:
         """Back to live: empty, following new samples."""
@@ -69,6 +73,7 @@ class MetricsSeries:
         self._origin = None
         self.recording = False
         self.frozen = False
+        self.last_was_empty = False
         self.peak_tokens_per_s = 0.0
 
     def add(self, sample: MetricsSample) -> MetricsSample | None:

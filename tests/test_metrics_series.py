@@ -79,3 +79,15 @@ def test_csv_round_trips_numbers(tmp_path):
     assert float(first["system_used_mib"]) == 4096.0
     assert float(first["system_available_mib"]) == 2048.0
     assert first["vram_mib"] == "" and float(second["vram_mib"]) == 1536.0
+
+
+def test_a_generation_that_left_no_sample_does_not_freeze_an_empty_chart():
+    series = MetricsSeries()
+    series.start_recording()
+    series.stop_recording()  # failed before the first 5 Hz sample
+    assert not series.frozen and series.last_was_empty
+    assert series.add(sample(1.0)) is not None  # live again
+    series.start_recording()
+    series.add(sample(2.0))
+    series.stop_recording()
+    assert series.frozen and not series.last_was_empty

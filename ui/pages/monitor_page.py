@@ -195,6 +195,9 @@ class MonitorPage(QWidget):
             text = f"Recording the generation · {span}"
         elif self.series.frozen:
             text = f"Last generation ({span}), kept until the next one or Clear"
+        elif self.series.last_was_empty:
+            text = ("The last generation ended before its first sample (it failed or was very short) · "
+                    f"Live · last {WINDOW_S:.0f} s")
         else:
             text = f"Live · last {WINDOW_S:.0f} s"
         self.state_label.setText(text)
