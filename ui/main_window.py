@@ -8,6 +8,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QStackedWidget, QWidget
 
+from ui.common.full_text_tips import add_full_text_tips
 from ui.context import AppContext
 from ui.pages import page_classes
 from ui.resources import icon
@@ -50,6 +51,15 @@ class MainWindow(QMainWindow):
 
         self._build_status_bar()
         self._build_shortcuts()
+        add_full_text_tips(self)
+        self._fit_screen()
+
+    def _fit_screen(self) -> None:
+        """Open no larger than the screen's free area (a 1280×720 laptop included)."""
+        screen = self.screen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            self.resize(min(self.width(), free.width()), min(self.height(), free.height()))
 
     def _build_status_bar(self) -> None:
         self.model_label = QLabel("No model loaded")

@@ -2,7 +2,7 @@
 
 Used by the screenshot test (under Xvfb) and by hand::
 
-    python -m ui.screenshots [OUT_DIR]     # default: $WORKBENCH_SCREENSHOT_DIR or a temp dir
+    python -m ui.screenshots [OUT_DIR] [--size 1280x720]   # default: $WORKBENCH_SCREENSHOT_DIR or a temp dir
 
 Pages that load data in the background expose ``busy``; each page is captured
 once it is no longer busy, so the picture shows the page's real content.
@@ -69,11 +69,18 @@ def save_page_screenshots(window: QMainWindow, out_dir: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     from ui.app import create_window
 
-    argv = sys.argv[1:] if argv is None else argv
+    argv = list(sys.argv[1:] if argv is None else argv)
+    size = None
+    if "--size" in argv:
+        at = argv.index("--size")
+        size = tuple(int(v) for v in argv[at + 1].split("x"))
+        del argv[at:at + 2]
     target = argv[0] if argv else os.environ.get("WORKBENCH_SCREENSHOT_DIR")
     out_dir = Path(target) if target else Path(tempfile.mkdtemp(prefix="workbench-screens-"))
     app = QApplication.instance() or QApplication(["workbench-screenshots"])
     window = create_window()
+    if size:
+        window.resize(*size)
     paths = save_page_screenshots(window, out_dir)
     size = window.size()
     # One JSON line on stdout so a test can check the files against the window.
