@@ -42,6 +42,8 @@ class Capability(enum.StrEnum):
 class Availability:
     ok: bool
     reason: str = ""
+    # Available, but its main job cannot run here now: the badge says so ("Inspect only …").
+    limited: str = ""
 
     @classmethod
     def yes(cls, note: str = "") -> Availability:

@@ -36,7 +36,8 @@ class CoreMLRuntime(Runtime):
 
         if coremltools_version() is None:
             return Availability.no(f"coremltools is not installed; {INSTALL_HINT}")
-        return Availability.yes(prediction_support().reason)
+        support = prediction_support()
+        return Availability(True, support.reason, "" if support.ok else "Inspect only (predict needs macOS)")
 
     def devices(self) -> list[Device]:
         from runtimes.coreml.platform_support import compute_unit_devices

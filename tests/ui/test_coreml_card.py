@@ -20,8 +20,16 @@ def test_card_shows_each_compute_unit_unavailable_with_the_reason(qtbot):
     reason = prediction_support().reason
     card = RuntimeCard(describe_runtime(get_runtime("coreml")))
     qtbot.addWidget(card)
-    assert card.status_label.text() == "Available"
+    # Available for inspection, but its main job (predict) cannot run: the badge says so.
+    assert card.status_label.text() == "Inspect only (predict needs macOS)"
     assert card.reason_label.text() == reason
     rows = card.device_cells()
     assert [row[0] for row in rows] == list(COMPUTE_UNITS)
     assert all(row[2].endswith(f" — unavailable: {reason}") for row in rows)
+
+
+def test_a_voice_engine_without_a_downloaded_voice_says_no_voice_yet(qtbot):
+    row = describe_runtime(get_runtime("kokoro"))  # the test's WORKBENCH_HOME has no voices
+    card = RuntimeCard(row)
+    qtbot.addWidget(card)
+    assert row.available and card.status_label.text() == "No voice yet"

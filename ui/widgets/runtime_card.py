@@ -25,6 +25,8 @@ _BADGE = {
     False: ("Unavailable", "color: #c0392b; background: rgba(192, 57, 43, 0.12); border: 1px solid #c0392b;"),
 }
 
+_LIMITED_STYLE = "color: #9a6700; background: rgba(212, 167, 44, 0.15); border: 1px solid #d4a72c;"
+
 
 def make_card(frame: QFrame, object_name: str) -> QVBoxLayout:
     """Turn ``frame`` into a bordered panel (the Runtimes page stacks these)."""
@@ -62,6 +64,8 @@ class RuntimeCard(QFrame):
         header = QHBoxLayout()
         header.addWidget(heading(row.name))
         status, style = _BADGE[row.available]
+        if row.available and row.limited:
+            status, style = row.limited, _LIMITED_STYLE
         self.status_label = badge(status, style)
         header.addWidget(self.status_label)
         header.addStretch(1)

@@ -11,6 +11,7 @@ import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from runtimes.base import CancelToken, Device
 from runtimes.registry import all_runtimes
@@ -32,6 +33,7 @@ class RuntimeRow:
     reason: str
     capabilities: tuple[str, ...]
     devices: tuple[Device, ...]
+    limited: str = ""  # available, but its main job cannot run now (the badge's text)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,27 @@ def describe_runtime(runtime) -> RuntimeRow:
         devices = tuple(runtime.devices()) if availability.ok else ()
     except Exception as exc:  # one broken runtime must not hide the others
         return RuntimeRow(runtime.name, False, f"query failed: {exc}", capabilities, ())
-    return RuntimeRow(runtime.name, availability.ok, availability.reason, capabilities, devices)
+    limited = availability.limited or (_missing_voice(runtime.name) if availability.ok else "")
+    return RuntimeRow(runtime.name, availability.ok, availability.reason, capabilities, devices, limited)
+
+
+def _missing_voice(runtime_name: str) -> str:
+    """A voice engine with no voice file downloaded cannot speak yet."""
+    from app.settings import load_settings
+    from models.errors import WorkbenchError
+    from models.tts_catalog import CATALOG, locate_voice
+
+    voices = [v for v in CATALOG.values() if v.runtime == runtime_name]
+    if not voices:
+        return ""
+    models_dir = Path(load_settings().models_dir)
+    for voice in voices:
+        try:
+            locate_voice(voice.engine, models_dir)
+            return ""
+        except WorkbenchError:
+            continue
+    return "No voice yet"
 
 
 def llama_build() -> tuple[LlamaBuild | None, str]:
