@@ -254,3 +254,10 @@ def test_unfinished_download_is_listed_after_a_restart_and_resumes(qtbot, ctx, h
     assert third.downloads.rows == []
     for widget in (second, third):
         widget.shutdown()
+
+
+def test_no_models_banner_hides_while_a_model_is_loaded(qtbot, page, monkeypatch):
+    assert page.first_run.isVisibleTo(page)
+    monkeypatch.setattr(type(page.ctx), "loaded", property(lambda _ctx: object()))
+    page.ctx.model_loaded.emit(object())  # loaded from Browse… or a drop: not in the library folders
+    assert not page.first_run.isVisibleTo(page)

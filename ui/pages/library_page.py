@@ -116,6 +116,10 @@ class LibraryPage(QWidget):
         self.local.quantize_requested.connect(self.quantizer.ask)
         self.quantizer.busy_changed.connect(self.local.set_quantizing)
         self.quantizer.made.connect(lambda _paths: self.rescan())
+        self._has_local = False
+        # A model loaded from anywhere (Browse…, a drop) means this computer has one: no "no models" banner.
+        self.ctx.model_loaded.connect(self._update_first_run)
+        self.ctx.model_unloaded.connect(self._update_first_run)
         self.first_run.download_requested.connect(self._download_named)
         self.first_run.demo_requested.connect(self._build_demos)
 
@@ -240,8 +244,12 @@ class LibraryPage(QWidget):
 
     def _show_local(self, entries: list[LibraryEntry]) -> None:
         self.local.show_entries(entries)
-        self.first_run.setVisible(not entries)
+        self._has_local = bool(entries)
+        self._update_first_run()
         self.tabs.setTabText(1, f"Local models ({sum(not e.is_projector for e in entries)})")  # mmproj: not a model
+
+    def _update_first_run(self, *_args) -> None:
+        self.first_run.setVisible(not self._has_local and self.ctx.loaded is None)
 
     def _open_in_chat(self, path: str) -> None:
         show_page = getattr(self.window(), "show_page", None)
