@@ -137,7 +137,8 @@ def _check_toolchain() -> None:
     if shutil.which("c++") is None and shutil.which("g++") is None and shutil.which("clang++") is None:
         missing.append("a C++ compiler")
     if missing:
-        raise BuildError(f"cannot build llama.cpp: {', '.join(missing)} not found (Debian: apt install cmake build-essential)")
+        raise BuildError(f"cannot build llama.cpp: {', '.join(missing)} not found "
+                         "(Debian: apt install cmake build-essential)")
 
 
 def _sdist_source(cache: Path, sdist_dir: Path | None) -> Path:

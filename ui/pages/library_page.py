@@ -26,6 +26,7 @@ from models.hub_files import RepoFiles
 from models.hub_header import read_remote_header
 from models.hub_quants import QuantOption, group_quants
 from models.library_scan import LibraryEntry, default_sources, delete_model, scan_library
+from ui.common.offline_banner import OfflineBanner, is_offline_error
 from ui.context import AppContext
 from ui.widgets.library_downloads import LibraryDownloads
 from ui.widgets.library_first_run import LibraryFirstRun
@@ -102,7 +103,13 @@ class LibraryPage(QWidget):
         local_layout.addWidget(self.quantizer)
         self.tabs.addTab(local_tab, "Local models")
         self.setStyleSheet(STYLE)
+        self.offline = OfflineBanner()
+        self.offline.retry_clicked.connect(lambda: self.search(*self._last_search))
+        self.offline.local_clicked.connect(lambda: (self.offline.hide(), self.tabs.setCurrentIndex(1)))
+        self.offline.demo_clicked.connect(lambda: (self.offline.hide(), self._build_demos()))
+        self._last_search = ("", "", "downloads")
         layout = QVBoxLayout(self)
+        layout.addWidget(self.offline)
         layout.addWidget(self.first_run)
         layout.addWidget(self.tabs, 1)
 
@@ -150,8 +157,16 @@ class LibraryPage(QWidget):
         def work(cancel):
             yield self._client().search(text, author or None, sort)
 
-        self._run(work, on_yield=self.search_panel.show_results,
-                  on_error=lambda e, _tb: self.search_panel.show_error(error_text(e)))
+        self._last_search = (text, author, sort)
+        self.offline.hide()
+        self._run(work, on_yield=self.search_panel.show_results, on_error=self._search_failed)
+
+    def _search_failed(self, exc: Exception, _details: str) -> None:
+        if is_offline_error(exc):
+            self.offline.show_offline(error_text(exc))
+            self.search_panel.show_error("Offline: see the banner above.")
+        else:
+            self.search_panel.show_error(error_text(exc))
 
     def _list_repo(self, repo_id: str) -> None:
         if self._fit_worker is not None:
