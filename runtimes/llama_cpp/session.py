@@ -15,9 +15,9 @@ from runtimes.llama_cpp.bench import BenchRequest, run_bench
 from runtimes.llama_cpp.generation import generate
 from runtimes.llama_cpp.logits_eval import LogitsEvalRequest, run_logits_eval
 from runtimes.llama_cpp.options import LlamaLoadOptions
-from runtimes.llama_cpp.templates import template_info
 from runtimes.llama_cpp.spec_options import PlainRequest
 from runtimes.llama_cpp.speculative import open_speculator
+from runtimes.llama_cpp.templates import template_info
 from runtimes.llama_cpp.vision import generate_with_images, has_images, open_vision
 from runtimes.requests import TextRequest
 

@@ -164,6 +164,7 @@ class ChatPage(QWidget):
         self.ctx.open_model_requested.connect(self.load_model)
         self.ctx.model_loaded.connect(self.update_state)
         self.ctx.model_unloaded.connect(self.update_state)
+        self.ctx.worker_died.connect(setup.on_worker_died)  # queued: the watcher thread emits it
         self.ctx.settings_changed.connect(setup.rescan_models)
 
     def _build_shortcuts(self) -> None:
