@@ -133,9 +133,10 @@ class ChatModelSetup(QObject):
     def on_loaded(self, loaded) -> None:
         page = self._page
         seconds = page.load_progress.elapsed_s
-        page.model_status.setText(
-            f"{loaded.path.name} · {loaded.runtime} · {loaded.device.upper()} · loaded in {seconds:.1f} s"
-        )
+        status = f"{loaded.path.name} · {loaded.runtime} · {loaded.device.upper()} · loaded in {seconds:.1f} s"
+        if loaded.session.info.get("chat_template_note"):  # no template in the file: say which one chats use
+            status += f" · chat template: llama.cpp's {loaded.session.info['chat_template']!r}"
+        page.model_status.setText(status)
         page.ctx.model_loaded.emit(loaded)
         page.ctx.settings.add_recent(loaded.path)
         page.ctx.save_settings()  # written on the context's settings thread
