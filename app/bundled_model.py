@@ -29,10 +29,11 @@ class BundledModel:
     name: str
     system_prompt: str = ""
     sampling: Sampling = field(default_factory=Sampling)
+    chat_template: str = ""  # a llama.cpp built-in name, "completion", or "" for the model's own
 
 
 def parse_preset(data: dict[str, Any], folder: Path) -> BundledModel:
-    """Preset: {"model": "file.gguf", "name"?, "system_prompt"?, "sampling"?: {...}}."""
+    """Preset: {"model": "file.gguf", "name"?, "system_prompt"?, "sampling"?: {...}, "chat_template"?}."""
     model = data.get("model")
     if not isinstance(model, str) or not model:
         raise WorkbenchError("bundled preset has no \"model\" file name")
@@ -48,6 +49,7 @@ def parse_preset(data: dict[str, Any], folder: Path) -> BundledModel:
         name=str(data.get("name") or path.stem),
         system_prompt=str(data.get("system_prompt") or ""),
         sampling=Sampling(**sampling),
+        chat_template=str(data.get("chat_template") or ""),
     )
 
 

@@ -17,6 +17,8 @@ from runtimes.requests import Image, Sampling, TextRequest
 
 TITLE_MAX_CHARS = 48
 DEFAULT_TITLE = "New chat"
+# The prompt format that uses no template: the transcript is one text the model continues.
+COMPLETION = "completion"
 
 
 @dataclass
@@ -48,6 +50,9 @@ class ChatConversation:
     messages: list[ChatMessage] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
+    # "" (the model's own template), COMPLETION or a llama.cpp built-in template name.
+    # Set from the model's preset before each send; not stored with the chat.
+    prompt_format: str = ""
 
     @property
     def display_title(self) -> str:
@@ -73,10 +78,20 @@ class ChatConversation:
         """The request that answers the last message, which must be the user's."""
         if not self.messages or self.messages[-1].role != "user":
             raise ValueError("there is no user message to answer")
+        if self.prompt_format == COMPLETION:
+            return TextRequest(prompt=self.completion_text(), sampling=copy.deepcopy(self.sampling))
         messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt.strip() else []
         messages += [{"role": m.role, "content": m.content, **({"images": list(m.images)} if m.images else {})}
                      for m in self.messages]
-        return TextRequest(messages=messages, sampling=copy.deepcopy(self.sampling))
+        return TextRequest(messages=messages, sampling=copy.deepcopy(self.sampling), chat_template=self.prompt_format)
+
+    def completion_text(self) -> str:
+        """Completion mode (base models): the system prompt, then every message
+        joined as written, for the model to continue. Images need a template."""
+        if any(m.images for m in self.messages):
+            raise ValueError("images need a chat template; choose one under Prompt format")
+        head = f"{self.system_prompt}\n\n" if self.system_prompt.strip() else ""
+        return head + "".join(m.content for m in self.messages)
 
     def begin_reply(self) -> ChatMessage:
         reply = ChatMessage("assistant", "")

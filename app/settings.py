@@ -34,6 +34,9 @@ class Settings:
     n_gpu_layers: int = 0  # 0 = CPU only, -1 = all layers
     n_threads: int = 0  # 0 = physical cores
     recent_models: list[str] = field(default_factory=list)
+    # Each model's prompt format in Chat (its saved preset): model path -> "" (the model's
+    # own template), "completion" (no template) or a llama.cpp built-in template name.
+    prompt_formats: dict[str, str] = field(default_factory=dict)
     # Fields the environment replaced: name -> (stored value, override value).
     env_overrides: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -95,6 +98,10 @@ def _coerce(name: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
             raise ValueError(name)
         return value[:MAX_RECENT]
+    if name == "prompt_formats":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise ValueError(name)
+        return dict(value)
     if not isinstance(value, str):
         raise ValueError(name)
     return value
@@ -115,7 +122,7 @@ def _from_dict(data: dict[str, Any]) -> Settings:
 def _apply_env(settings: Settings) -> Settings:
     for name in STORED_FIELDS:
         value = os.environ.get(f"WORKBENCH_{name.upper()}")
-        if value is None or name == "recent_models":
+        if value is None or name in ("recent_models", "prompt_formats"):
             continue
         try:
             override = _coerce(name, value)

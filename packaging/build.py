@@ -100,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flavour", choices=sorted(FLAVOURS), default=None,
                         help="llama.cpp build (default: metal for macOS targets, else cpu)")
     parser.add_argument("--bundle-model", type=Path, help="a GGUF the installer carries and opens at start")
-    parser.add_argument("--preset", type=Path, help="JSON preset for --bundle-model (system_prompt, sampling)")
+    parser.add_argument("--preset", type=Path,
+                        help="JSON preset for --bundle-model (system_prompt, sampling, chat_template)")
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="where the bundle and installers go")
     parser.add_argument("--build-venv", action="store_true", help="freeze from a fresh venv even for cpu")
     args = parser.parse_args(argv)

@@ -39,15 +39,21 @@ class TextRequest:
     """Plain completion when ``prompt`` is set, chat when ``messages`` is.
 
     ``messages`` are {"role": ..., "content": ...} dicts rendered with the
-    model's own chat template. A message may also carry ``"images": [Image,
+    model's own chat template, or with the llama.cpp built-in template named
+    by ``chat_template`` ("" = the model's own; a model without one gets the
+    built-in for its architecture). A message may also carry ``"images": [Image,
     ...]``; they are shown to the model before that message's text. (A separate
     key rather than OpenAI-style content parts, so ``content`` stays a string
     for every text-only path, template and store.)
+
+    A plain ``prompt`` is tokenized as llama-cli does: special tokens written
+    as text (``<start_of_turn>``) become those tokens.
     """
 
     prompt: str | None = None
     messages: list[dict[str, Any]] | None = None
     sampling: Sampling = field(default_factory=Sampling)
+    chat_template: str = ""
 
     def __post_init__(self) -> None:
         if (self.prompt is None) == (self.messages is None):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.chat_conversation import TITLE_MAX_CHARS, ChatConversation, title_from
-from runtimes.requests import Sampling
+from app.chat_conversation import COMPLETION, TITLE_MAX_CHARS, ChatConversation, title_from
+from runtimes.requests import Image, Sampling
 
 
 def chat_with_two_turns() -> ChatConversation:
@@ -126,3 +126,24 @@ def test_can_regenerate_needs_a_user_message():
     assert not chat.can_regenerate
     chat.add_user("hi")
     assert chat.can_regenerate
+
+
+def test_the_prompt_format_reaches_the_request_and_completion_mode_sends_the_transcript():
+    chat = ChatConversation(system_prompt="A story.")
+    chat.add_user("Once upon a time")
+    chat.prompt_format = "gemma"
+    request = chat.request()
+    assert request.messages is not None and request.chat_template == "gemma"
+
+    chat.prompt_format = COMPLETION
+    chat.begin_reply()
+    chat.add_to_reply(" there was a fox.")
+    chat.end_reply({"n_gen": 5})
+    chat.add_user(" The fox")
+    request = chat.request()
+    assert request.messages is None
+    assert request.prompt == "A story.\n\nOnce upon a time there was a fox. The fox"
+
+    chat.add_user("", images=[Image(data=b"png", name="a.png")])
+    with pytest.raises(ValueError, match="images need a chat template"):
+        chat.request()

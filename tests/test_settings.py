@@ -154,3 +154,12 @@ def test_bad_values_fall_back_field_by_field():
 def test_unknown_keys_are_ignored():
     write_json({"version": SCHEMA_VERSION, "theme": "dark", "from_the_future": 1})
     assert load_settings().theme == "dark"
+
+
+def test_each_models_prompt_format_is_kept_and_a_malformed_map_is_dropped():
+    settings = Settings(prompt_formats={"/m/gemma.gguf": "gemma", "/m/base.gguf": "completion"})
+    save_settings(settings)
+    assert load_settings().prompt_formats == {"/m/gemma.gguf": "gemma", "/m/base.gguf": "completion"}
+    write_json({"version": SCHEMA_VERSION, "prompt_formats": {"/m/a.gguf": 3}, "theme": "dark"})
+    loaded = load_settings()
+    assert loaded.prompt_formats == {} and loaded.theme == "dark"  # only the bad field is lost

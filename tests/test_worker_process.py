@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import psutil
@@ -69,6 +70,46 @@ def test_a_dead_worker_raises_a_typed_error_and_the_parent_lives_on(demo_model, 
         session.close()
     with load(demo_model) as again:  # the app goes on with a fresh worker
         assert any(isinstance(e, Done) for e in again.run(TextRequest(prompt="x", sampling=Sampling(max_tokens=2))))
+
+
+def test_a_worker_killed_while_idle_is_a_worker_crash_on_the_next_request_not_a_broken_pipe(demo_model):
+    short = TextRequest(prompt="x", sampling=Sampling(max_tokens=2))
+    session = load(demo_model)
+    try:
+        assert any(isinstance(e, Done) for e in session.run(short))
+        os.kill(session.pid, signal.SIGKILL)
+        worker, deadline = psutil.Process(session.pid), time.monotonic() + 10
+        while worker.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:  # dead, not yet reaped
+            time.sleep(0.02)
+        with pytest.raises(WorkerCrashed) as info:
+            list(session.run(short))
+        assert info.value.exit_code == -signal.SIGKILL and "out of memory" in str(info.value)
+    finally:
+        session.close()
+
+
+def test_the_model_host_hears_of_an_idle_death_at_once_and_of_no_planned_close(demo_model):
+    from app.model_host import ModelHost
+
+    heard = []
+    host = ModelHost(on_worker_died=lambda loaded, crash: heard.append((loaded, crash)))
+    loaded = host.load("llama.cpp", demo_model, LlamaLoadOptions(n_ctx=256, n_threads=2))
+    crash = None
+    try:
+        os.kill(loaded.pid, signal.SIGKILL)
+        crash = loaded.session.wait_for_exit(timeout=10)
+        assert isinstance(crash, WorkerCrashed) and crash.exit_code == -signal.SIGKILL
+        deadline = time.monotonic() + 10
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(heard) == 1 and heard[0][0] is loaded and heard[0][1].exit_code == -signal.SIGKILL
+    finally:
+        host.unload()
+    again = host.load("llama.cpp", demo_model, LlamaLoadOptions(n_ctx=256, n_threads=2))
+    host.unload()  # a planned close is not a death
+    assert again.session.wait_for_exit(timeout=10) is None
+    time.sleep(0.3)
+    assert len(heard) == 1
 
 
 def test_memory_comes_from_the_worker_process(demo_model):

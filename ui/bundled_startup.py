@@ -19,5 +19,7 @@ def open_bundled_model(window) -> BundledModel | None:
     window.show_page("Chat")
     chat.system_prompt_box.setPlainText(bundled.system_prompt)
     chat.sampling_form.set_sampling(bundled.sampling)
+    if bundled.chat_template:  # the preset's prompt format, unless the user already chose one for this model
+        window.ctx.settings.prompt_formats.setdefault(str(bundled.path), bundled.chat_template)
     chat.load_model(bundled.path)  # waits for runtime discovery, then loads
     return bundled

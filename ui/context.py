@@ -21,6 +21,7 @@ class AppContext(QObject):
     model_loaded = Signal(object)  # LoadedModel
     model_unloaded = Signal()
     model_failed = Signal(str)  # readable message
+    worker_died = Signal(object, object)  # LoadedModel, WorkerCrashed: its worker died while loaded
     generation_started = Signal()
     token_streamed = Signal(int)  # tokens in this event (usually 1)
     generation_finished = Signal(object)  # GenerationStats or None
@@ -32,7 +33,7 @@ class AppContext(QObject):
         super().__init__()
         gui_gc.install()
         self.settings = settings or load_settings()
-        self.models = ModelHost()
+        self.models = ModelHost(on_worker_died=self.worker_died.emit)  # emitted on the watcher thread
         self.token_meter = TokenMeter()
         self.token_streamed.connect(self.token_meter.add)
         self.sampler = MetricsSampler(self.metrics_sampled.emit, self._worker_pid, self.token_meter)

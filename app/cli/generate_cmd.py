@@ -1,4 +1,8 @@
-"""workbench generate MODEL -p PROMPT: stream text, end with a stats line."""
+"""workbench generate MODEL -p PROMPT (or -f FILE): stream text, end with a stats line.
+
+A plain prompt is tokenized as llama-cli does (special tokens parsed); --chat
+renders it with the model's template, or --chat-template NAME (a llama.cpp
+built-in); a model without a template gets the built-in for its architecture."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from app.cli.vision_args import add_vision_args, images, report_vision, vision_o
 from app.spec_report import spec_summary
 from runtimes.base import CancelToken
 from runtimes.events import Done, Error, Token
+from runtimes.llama_cpp.templates import check_template_name
 from runtimes.registry import get_runtime
 from runtimes.requests import TextRequest
 
@@ -23,8 +28,14 @@ HELP = "generate text from a prompt"
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("generate", help=HELP, description=HELP)
     parser.add_argument("model", type=Path, help="GGUF file")
-    parser.add_argument("-p", "--prompt", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("-p", "--prompt")
+    source.add_argument("-f", "--file", type=Path, help="read the prompt from a file (UTF-8, as llama-cli -f)")
     parser.add_argument("--chat", action="store_true", help="send the prompt as a user message via the chat template")
+    parser.add_argument(
+        "--chat-template", metavar="NAME", default="",
+        help="llama.cpp built-in chat template to use instead of the model's (implies --chat), e.g. chatml, gemma",
+    )
     parser.add_argument("-sys", "--system-prompt", default=None, help="system message (implies --chat)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with text and stats")
     add_load_args(parser)
@@ -34,12 +45,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def prompt_text(args: argparse.Namespace) -> str:
+    if args.file is None:
+        return args.prompt
+    text = args.file.read_text(encoding="utf-8")
+    return text[:-1] if text.endswith("\n") else text  # llama-cli drops one trailing newline too
+
+
+def is_chat(args: argparse.Namespace) -> bool:
+    return bool(args.chat or args.chat_template or args.system_prompt or args.image)
+
+
 def build_request(args: argparse.Namespace) -> TextRequest:
-    if args.chat or args.system_prompt or args.image:
+    prompt = prompt_text(args)
+    if is_chat(args):
+        if args.chat_template:
+            check_template_name(args.chat_template)  # before the model loads: a typo costs nothing
         messages = [{"role": "system", "content": args.system_prompt}] if args.system_prompt else []
-        messages.append({"role": "user", "content": args.prompt, **({"images": images(args)} if args.image else {})})
-        return TextRequest(messages=messages, sampling=sampling(args))
-    return TextRequest(prompt=args.prompt, sampling=sampling(args))
+        messages.append({"role": "user", "content": prompt, **({"images": images(args)} if args.image else {})})
+        return TextRequest(messages=messages, sampling=sampling(args), chat_template=args.chat_template)
+    return TextRequest(prompt=prompt, sampling=sampling(args))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     done: Done | Error | None = None
     session = get_runtime("llama.cpp").load(args.model, vision_options(args, load_options(args)))
     report_vision(session.info, bool(args.image))
+    if is_chat(args) and not args.chat_template and session.info.get("chat_template_note"):
+        print(f"workbench: {session.info['chat_template_note']}", file=sys.stderr)
     try:
         events = session.run(request, cancel)
         try:

@@ -36,8 +36,9 @@ def token_piece(vocab: Any, token: int) -> bytes:
 
 def prompt_tokens(llm: Any, request: TextRequest) -> list[int]:
     if request.messages is not None:
-        return render_chat(llm, request.messages)
-    return llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=False)
+        return render_chat(llm, request.messages, request.chat_template)
+    # Special tokens parsed, as llama-cli and llama-cpp-python's create_completion do.
+    return llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True)
 
 
 def generate(llm: Any, request: TextRequest, cancel: CancelToken | None,

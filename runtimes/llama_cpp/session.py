@@ -17,6 +17,7 @@ from runtimes.llama_cpp.logits_eval import LogitsEvalRequest, run_logits_eval
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.llama_cpp.spec_options import PlainRequest
 from runtimes.llama_cpp.speculative import open_speculator
+from runtimes.llama_cpp.templates import template_info
 from runtimes.llama_cpp.vision import generate_with_images, has_images, open_vision
 from runtimes.requests import TextRequest
 
@@ -69,6 +70,7 @@ class LlamaSession(Session):
             "n_threads": self.n_threads,
             "n_gpu_layers": options.n_gpu_layers,
             "has_chat_template": bool(self.llm.metadata.get("tokenizer.chat_template")),
+            **template_info(self.llm),
         }
         # Speculative decoding: a draft model (or prompt lookup) next to the target; None when plain.
         self.speculator = open_speculator(self.llm, options.speculative, self.n_threads, verbose)

@@ -114,7 +114,8 @@ class VisionContext:
     def prefill(self, llm: Any, request: TextRequest, cancel: CancelToken | None) -> Prefilled:
         """Put the prompt with its images into the KV cache, reusing what is there."""
         images = [self._prepare(image) for image in message_images(request.messages or [])]
-        text, add_special = render_vision_prompt(llm, self.handler, request.messages or [], self.marker)
+        text, add_special = render_vision_prompt(llm, self.handler, request.messages or [], self.marker,
+                                                 request.chat_template)
         chunks_ptr = self._tokenize(text, add_special, images)
         try:
             chunks = self._chunks(chunks_ptr, images)

@@ -31,13 +31,15 @@ def has_images(messages: list[dict[str, Any]] | None) -> bool:
     return any(message.get("images") for message in messages or ())
 
 
-def render_vision_prompt(llm: Any, handler: Any, messages: list[dict[str, Any]], marker: str) -> tuple[str, bool]:
-    """(prompt text with a marker per image, whether to add BOS)."""
+def render_vision_prompt(llm: Any, handler: Any, messages: list[dict[str, Any]], marker: str,
+                        template: str = "") -> tuple[str, bool]:
+    """(prompt text with a marker per image, whether to add BOS). ``template``
+    names a llama.cpp built-in for handlers that use the model's own template."""
     template = getattr(handler, "CHAT_FORMAT", None)
     if template is None:  # MTMDChatHandler and subclasses: the model's own template
         flat = [{"role": m["role"], "content": marker * len(m.get("images") or ()) + str(m.get("content") or "")}
                 for m in messages]
-        return render_chat_text(llm, flat)
+        return render_chat_text(llm, flat, template)
     return _render_handler_format(llm, handler, template, messages, marker), True
 
 

@@ -4,12 +4,15 @@ The child (``runtimes.worker.child``) loads the model through the runtime's
 ``open_session`` and streams events back over a pipe. Cancel is a byte in
 shared memory that the child polls between tokens, so it takes effect within
 one token without a pipe round-trip. If the child dies, ``run`` raises
-``WorkerCrashed`` with the exit reason and the last lines the child logged.
+``WorkerCrashed`` with the exit reason and the last lines the child logged,
+also when it died while idle (checked before a request is sent, never a
+broken pipe). ``wait_for_exit`` lets a watcher notice an idle death at once.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import tempfile
 import time
@@ -51,6 +54,25 @@ class WorkerSession(Session):
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def wait_for_exit(self, timeout: float | None = None) -> WorkerCrashed | None:
+        """Block until the worker process ends (or ``timeout``). Returns its
+        WorkerCrashed when it died on its own; None after close() or on timeout."""
+        if not mp.connection.wait([self._process.sentinel], timeout):
+            return None
+        return None if self._closed else self._crashed()
+
+    def _crashed(self) -> WorkerCrashed:
+        self._process.join(timeout=2.0)
+        return WorkerCrashed(
+            self._process.exitcode,
+            describe_exit(self._process.exitcode),
+            read_log_tail(self.log_path),
+        )
 
     @classmethod
     def start(
@@ -109,19 +131,19 @@ class WorkerSession(Session):
         else:
             if self._process.is_alive():
                 return None
-        self._process.join(timeout=2.0)
-        raise WorkerCrashed(
-            self._process.exitcode,
-            describe_exit(self._process.exitcode),
-            read_log_tail(self.log_path),
-        )
+        raise self._crashed()
 
     def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
         if self._closed:
             raise LoadFailed("session is closed")
+        if not self._process.is_alive():  # died while idle: say so instead of writing to a dead pipe
+            raise self._crashed()
         self._shared.cancel.value = 0
         self.units_at_cancel = None
-        self._conn.send(("run", request))
+        try:
+            self._conn.send(("run", request))
+        except (BrokenPipeError, ConnectionResetError, EOFError):  # died just now
+            raise self._crashed() from None
         finished = False
         try:
             while True:

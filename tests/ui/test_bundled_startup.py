@@ -18,7 +18,8 @@ def test_bundled_model_is_loaded_with_its_preset(qtbot, tmp_path, monkeypatch, d
     bundle = tmp_path / "bundle"
     bundle.mkdir()
     (bundle / demo_model.name).write_bytes(demo_model.read_bytes())
-    preset = {"model": demo_model.name, "system_prompt": "Answer in one word.", "sampling": {"max_tokens": 7}}
+    preset = {"model": demo_model.name, "system_prompt": "Answer in one word.", "sampling": {"max_tokens": 7},
+              "chat_template": "zephyr"}
     (bundle / "preset.json").write_text(json.dumps(preset))
     monkeypatch.setenv("WORKBENCH_BUNDLE_DIR", str(bundle))
 
@@ -33,6 +34,7 @@ def test_bundled_model_is_loaded_with_its_preset(qtbot, tmp_path, monkeypatch, d
         assert win.stack.currentWidget() is page
         assert page.system_prompt_box.toPlainText() == "Answer in one word."
         assert page.sampling_form.sampling().max_tokens == 7
+        assert page.prompt_format.value() == "zephyr"  # the preset's llama.cpp template is selected
     finally:
         qtbot.waitUntil(lambda: not page.is_loading, timeout=LOAD_MS)
         win.close()

@@ -288,6 +288,52 @@ def test_a_killed_worker_shows_the_error_banner_and_reload_brings_the_chat_back(
     assert "(4 tok)" in page.last_stats_text()
 
 
+def test_a_worker_killed_while_idle_fails_the_next_send_with_the_crash_message_and_reload(qtbot, window, demo_model):
+    page = chat_page(window)
+    load(qtbot, page, demo_model)
+    short_replies(page, max_tokens=2)
+    os.kill(page.ctx.loaded.pid, signal.SIGKILL)
+    # Sent at once, before the event loop runs: the watcher's news is still queued.
+    page.input_box.setPlainText("Are you there?")
+    with qtbot.waitSignal(page.ctx.generation_finished, timeout=REPLY_MS) as finished:
+        page.send()
+    assert finished.args[0] is None
+    qtbot.waitUntil(lambda: not page.is_generating)
+    banner = page.error_banner
+    assert "stopped unexpectedly" in banner.message and "Reload" in banner.message
+    assert "Broken pipe" not in banner.message and "Traceback" not in banner.message
+    assert banner.reload_button.isVisible()
+    assert page.ctx.loaded is None and window.model_label.text() == "No model loaded"
+    assert [m.role for m in page.conversation.messages] == ["user"]  # the message stays, to regenerate
+
+    with qtbot.waitSignal(page.ctx.model_loaded, timeout=LOAD_MS):
+        qtbot.mouseClick(banner.reload_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.regenerate_button.isEnabled(), timeout=LOAD_MS)
+    with qtbot.waitSignal(page.ctx.generation_finished, timeout=REPLY_MS) as finished:
+        page.regenerate()
+    assert finished.args[0].n_gen == 2
+
+
+def test_a_worker_that_dies_while_idle_is_noticed_without_a_send(qtbot, window, demo_model):
+    page = chat_page(window)
+    load(qtbot, page, demo_model)
+    failed = []
+    page.ctx.model_failed.connect(failed.append)
+    assert demo_model.name in window.model_label.text()
+    os.kill(page.ctx.loaded.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: page.error_banner.isVisible(), timeout=10_000)
+    banner = page.error_banner
+    assert "stopped unexpectedly" in banner.message and "out of memory" in banner.message
+    assert banner.reload_button.isVisible() and "Traceback" not in banner.message
+    assert failed == [banner.message]
+    assert page.ctx.loaded is None and not page.send_button.isEnabled()
+    assert window.model_label.text() == "No model loaded"  # the status bar no longer says loaded
+    assert "worker died" in page.model_status.text()
+    with qtbot.waitSignal(page.ctx.model_loaded, timeout=LOAD_MS):
+        qtbot.mouseClick(banner.reload_button, Qt.MouseButton.LeftButton)
+    assert not banner.isVisible()
+
+
 def test_a_prompt_too_long_for_the_context_is_explained_and_the_model_stays_loaded(qtbot, window, demo_model):
     page = chat_page(window)
     load(qtbot, page, demo_model)  # n_ctx 256

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from ui.widgets.chat_model_loader import LoadRequest
+from ui.widgets.chat_generation import crash_message
+from ui.widgets.chat_model_loader import LoadRequest, failure_details
 from ui.widgets.model_discovery import Discovery, discover, model_files
 from ui.workers import GeneratorWorker, start_worker
 
@@ -132,9 +133,10 @@ class ChatModelSetup(QObject):
     def on_loaded(self, loaded) -> None:
         page = self._page
         seconds = page.load_progress.elapsed_s
-        page.model_status.setText(
-            f"{loaded.path.name} · {loaded.runtime} · {loaded.device.upper()} · loaded in {seconds:.1f} s"
-        )
+        status = f"{loaded.path.name} · {loaded.runtime} · {loaded.device.upper()} · loaded in {seconds:.1f} s"
+        if loaded.session.info.get("chat_template_note"):  # no template in the file: say which one chats use
+            status += f" · chat template: llama.cpp's {loaded.session.info['chat_template']!r}"
+        page.model_status.setText(status)
         page.ctx.model_loaded.emit(loaded)
         page.ctx.settings.add_recent(loaded.path)
         page.ctx.save_settings()  # written on the context's settings thread
@@ -144,6 +146,26 @@ class ChatModelSetup(QObject):
         self._page.model_status.setText("No model loaded")
         self._page.error_banner.show_error(message, details, can_reload=True)
         self._page.ctx.model_failed.emit(message)
+
+    def on_worker_died(self, loaded, crash) -> None:
+        """The model's worker died while no reply ran (the watcher saw it):
+        say so with Reload now, rather than fail the next message."""
+        page = self._page
+        if page.ctx.loaded is not loaded or page.is_generating:
+            return  # already replaced, or the reply in flight reports the crash itself
+        message = crash_message(crash)
+        page.error_banner.show_error(message, failure_details(crash, f"{type(crash).__name__}: {crash}"),
+                                     can_reload=True)
+        self.drop_dead_model(message)
+        page.update_state()
+
+    def drop_dead_model(self, message: str) -> None:
+        """Forget a model whose worker died; every page hears it is gone."""
+        page = self._page
+        page.ctx.model_failed.emit(message)
+        page.ctx.models.unload()  # instant: the worker is already dead
+        page.model_status.setText("No model loaded (the model worker died)")
+        page.ctx.model_unloaded.emit()
 
     def on_load_cancelled(self) -> None:
         self._page.model_status.setText("Loading cancelled; no model loaded")

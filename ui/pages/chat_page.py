@@ -24,6 +24,7 @@ from app.conversation_store import ConversationStore
 from ui.context import AppContext
 from ui.pages.chat_conversation_manager import ChatConversationManager
 from ui.pages.chat_model_setup import ChatModelSetup
+from ui.pages.chat_prompt_preset import ChatPromptPreset
 from ui.pages.chat_replies import ChatReplies
 from ui.widgets.chat_composer import ChatComposer
 from ui.widgets.chat_conversation_list import ChatConversationList
@@ -61,7 +62,9 @@ class ChatPage(QWidget):
       (ConversationStore), ``disk.pending`` (queued saves not yet done).
     * ``error_banner`` (ChatErrorBanner: ``message``, ``reload_button``),
       ``model_status`` (QLabel), ``model_picker``, ``load_options``,
-      ``sampling_form``, ``system_prompt_box``, ``conversation_list``.
+      ``sampling_form``, ``system_prompt_box``, ``conversation_list``, ``prompt_format``
+      (ChatPromptFormat: ``combo``, ``value()``, ``set_value(name)``, ``note_label``; the
+      loaded model's template, a llama.cpp built-in, or completion mode; saved per model).
     * ``shutdown()``: stop workers; called when the window closes.
 
     Shortcuts: Ctrl+Return sends, Escape stops (or cancels a load), Ctrl+N
@@ -82,6 +85,7 @@ class ChatPage(QWidget):
         self.model_setup = ChatModelSetup(self)
         self.replies = ChatReplies(self)
         self.conversation_manager = ChatConversationManager(self)
+        self.prompt_preset = ChatPromptPreset(self)
 
         self._build()
         self._connect()
@@ -120,6 +124,7 @@ class ChatPage(QWidget):
         self.side_panel = ChatSidePanel(self.ctx.settings)
         self.load_options, self.system_prompt_box = self.side_panel.load_options, self.side_panel.system_prompt_box
         self.sampling_form, self.spec_panel = self.side_panel.sampling_form, self.side_panel.spec_panel
+        self.prompt_format = self.side_panel.prompt_format
         self.spec_panel.attach(self)  # before _connect: it adds the speedup to stats the page then stores
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -164,6 +169,10 @@ class ChatPage(QWidget):
         self.ctx.open_model_requested.connect(self.load_model)
         self.ctx.model_loaded.connect(self.update_state)
         self.ctx.model_unloaded.connect(self.update_state)
+        self.ctx.model_loaded.connect(self.prompt_preset.on_loaded)
+        self.ctx.model_unloaded.connect(self.prompt_preset.on_unloaded)
+        self.prompt_format.changed.connect(self.prompt_preset.save)
+        self.ctx.worker_died.connect(setup.on_worker_died)  # queued: the watcher thread emits it
         self.ctx.settings_changed.connect(setup.rescan_models)
 
     def _build_shortcuts(self) -> None:

@@ -116,10 +116,7 @@ class ChatReplies(QObject):
         page.error_banner.show_error(message, details, can_reload=worker_died)
         page.ctx.generation_finished.emit(None)
         if worker_died:
-            page.ctx.model_failed.emit(message)
-            page.ctx.models.unload()  # instant: the generation worker already closed the dead session
-            page.model_status.setText("No model loaded (the model worker died)")
-            page.ctx.model_unloaded.emit()
+            page.model_setup.drop_dead_model(message)
         page.conversation_manager.save()
 
     def on_generation_ended(self) -> None:

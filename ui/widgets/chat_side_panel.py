@@ -3,7 +3,8 @@ and speculative decoding, each in its own box, in a vertical scroll area.
 
 The system prompt and sampling shown here belong to the current chat:
 ``write_settings_to`` copies them into it (from the next message on) and
-``read_settings_from`` shows a reopened chat's own.
+``read_settings_from`` shows a reopened chat's own. The prompt format belongs
+to the loaded model (its saved preset) and applies to every chat with it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QGroupBox, QPlainTextEdit, QScrollArea, QVBoxLayou
 
 from app.chat_conversation import ChatConversation
 from app.settings import Settings
+from ui.widgets.chat_prompt_format import ChatPromptFormat
 from ui.widgets.chat_sampling import ChatSamplingForm
 from ui.widgets.model_load_options import ModelLoadOptionsForm
 from ui.widgets.spec_chat_panel import SpecChatPanel
@@ -25,6 +27,7 @@ class ChatSidePanel(QScrollArea):
         self.system_prompt_box = QPlainTextEdit()
         self.system_prompt_box.setPlaceholderText("Optional instructions the model sees before the chat")
         self.system_prompt_box.setMaximumHeight(120)
+        self.prompt_format = ChatPromptFormat()
         self.sampling_form = ChatSamplingForm()
         self.spec_panel = SpecChatPanel()  # the page attaches it to itself
 
@@ -33,6 +36,7 @@ class ChatSidePanel(QScrollArea):
         column.setContentsMargins(0, 0, 4, 0)
         for title, widget in (
             ("Model options", self.load_options),
+            ("Prompt format", self.prompt_format),
             ("System prompt", self.system_prompt_box),
             ("Sampling", self.sampling_form),
             ("Speculative decoding", self.spec_panel),
@@ -52,6 +56,7 @@ class ChatSidePanel(QScrollArea):
         """The system prompt and sampling shown apply to ``conversation`` from its next message on."""
         conversation.system_prompt = self.system_prompt_box.toPlainText()
         conversation.sampling = self.sampling_form.sampling()
+        conversation.prompt_format = self.prompt_format.value()
 
     def read_settings_from(self, conversation: ChatConversation) -> None:
         """Show ``conversation``'s own system prompt and sampling."""
