@@ -33,7 +33,13 @@ class LlamaLoadOptions(LoadOptions):
     # join -ngl like local GPUs. tensor_split: proportions per device, llama.cpp's --tensor-split.
     rpc: tuple[str, ...] = ()
     tensor_split: tuple[float, ...] | None = None
+    rpc_timeout_s: float = 120.0  # a run with RPC devices and no event for this long is stopped
     repack: bool = True  # False: llama.cpp's --no-repack (CPU weights keep the file's layout)
+
+    @property
+    def stall_timeout_s(self) -> float | None:
+        """Read by the worker host: ggml-rpc has no timeouts of its own, a silent peer blocks forever."""
+        return self.rpc_timeout_s if self.rpc else None
 
     def __post_init__(self) -> None:
         for name in ("type_k", "type_v"):

@@ -47,6 +47,8 @@ class LlamaSession(Session):
         t0 = time.perf_counter()
         # Remote devices first: llama.cpp places layers on every registered device.
         remote = add_rpc_servers(options.rpc) if options.rpc else []
+        if remote:  # a lost server aborts in ggml; keep its message the log's last line, not a gdb backtrace
+            os.environ["GGML_NO_BACKTRACE"] = "1"
         try:
             with extra_model_params(use_extra_bufts=options.repack):
                 self.llm = Llama(
