@@ -34,10 +34,10 @@ class RemoteDevice:
 
 @cache
 def _ggml() -> ctypes.CDLL:
-    """The libggml that libllama itself links to (the binding may be pointed elsewhere)."""
-    from llama_cpp import llama_cpp as binding
+    """libggml with the backend-registry functions this module calls."""
+    from runtimes.llama_cpp.backends import libggml
 
-    lib = ctypes.CDLL(str(binding._base_path / "libggml.so"), mode=ctypes.RTLD_GLOBAL)
+    lib = libggml()
     signatures = {
         "ggml_backend_reg_by_name": ([ctypes.c_char_p], ctypes.c_void_p),
         "ggml_backend_reg_get_proc_address": ([ctypes.c_void_p, ctypes.c_char_p], ctypes.c_void_p),
