@@ -107,3 +107,36 @@ def test_a_server_that_stops_answering_is_cut_off_by_the_timeout(demo_model):
             os.kill(hosts[1].process.pid, signal.SIGCONT)
     assert 2 <= elapsed < 10
     assert "no progress for 2 s" in str(error)
+
+
+LOAD_AND_LOG = """
+import sys, llama_cpp
+from runtimes.llama_cpp.rpc.devices import add_rpc_servers
+add_rpc_servers(tuple(sys.argv[3:]))
+llama_cpp.Llama(sys.argv[1], n_gpu_layers=int(sys.argv[2]), n_ctx=512, tensor_split=[3, 1], verbose=True)
+"""
+
+
+@pytest.mark.parametrize("which", ["demo", "gemma"])
+def test_fit_plan_matches_llamas_own_buffers(servers, demo_model, which, request):
+    """The plan's bytes per remote device equal llama.cpp's "model buffer size" and "KV buffer size" lines."""
+    import re
+    import subprocess
+    import sys
+
+    from app.rpc.plan import plan_split
+    from models.fit_estimate import FitRequest, shape_from_file
+    from runtimes.llama_cpp.rpc.layer_split import DeviceShare
+
+    model = demo_model if which == "demo" else request.getfixturevalue("gemma_model")
+    endpoints = _endpoints(servers)
+    log = subprocess.run([sys.executable, "-c", LOAD_AND_LOG, str(model), "3", *endpoints],
+                         capture_output=True, text=True, timeout=120).stderr
+    plans = plan_split(shape_from_file(model), FitRequest(512, n_gpu_layers=3),
+                       [DeviceShare("RPC0", 1 << 34), DeviceShare("RPC1", 1 << 34)], 1 << 34, (3, 1))
+    for plan, endpoint in zip(plans[1:], endpoints, strict=True):
+        def logged(kind: str, endpoint: str = endpoint) -> float:
+            found = re.findall(rf"\[{re.escape(endpoint)}\] {kind} buffer size =\s+([\d.]+) MiB", log)
+            return sum(float(x) for x in found)
+        assert logged("model") == pytest.approx(plan.weights / 2**20, abs=0.01), plan
+        assert logged("KV") == pytest.approx(plan.kv / 2**20, abs=0.01), plan

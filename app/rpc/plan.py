@@ -50,7 +50,7 @@ def plan_split(shape: ModelShape, req: FitRequest, devices: Sequence[DeviceShare
     for device, free in [(CPU, free_ram), *((d.name, d.memory_free) for d in devices)]:
         blocks = [i for i, name in enumerate(names[:-1]) if name == device]
         has_output = names[-1] == device
-        weights = sum(shape.layer_bytes[i] for i in blocks) + (shape.output_bytes if has_output else 0)
+        weights = sum(shape.layer_bytes[i] for i in blocks) + (output_weights(shape) if has_output else 0)
         kv = int(kv_per_layer * len(blocks))
         if device == CPU:
             cpu = estimate(shape, FitRequest(req.n_ctx, req.kv_type, shape.n_layers + 1 - names.count(CPU),
@@ -62,6 +62,13 @@ def plan_split(shape: ModelShape, req: FitRequest, devices: Sequence[DeviceShare
             plans.append(DevicePlan(device, runs.get(device, "nothing"), weights, kv,
                                     compute if blocks or has_output else 0, free))
     return plans
+
+
+def output_weights(shape: ModelShape) -> int:
+    """Bytes the output layer puts on its device. Without an output.weight (tied embeddings, e.g. Gemma)
+    llama.cpp gives the output device its own copy of token_embd: seen as RPC1's model buffer in the log."""
+    smallest_matrix = shape.n_embd * shape.n_vocab // 8  # the output matrix at even 1 bit per weight
+    return shape.output_bytes if shape.output_bytes >= smallest_matrix else shape.output_bytes + shape.embd_bytes
 
 
 def _group(runs: list[tuple[str, str]]) -> dict[str, str]:
