@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.paths import config_dir, models_dir
+from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
 
 SCHEMA_VERSION = 2
 THEMES = ("system", "light", "dark")
@@ -34,6 +35,8 @@ class Settings:
     n_gpu_layers: int = 0  # 0 = CPU only, -1 = all layers
     n_threads: int = 0  # 0 = physical cores
     recent_models: list[str] = field(default_factory=list)
+    # rpc-server endpoints ("host:port") whose devices join every model load (llama.cpp's --rpc).
+    rpc_endpoints: list[str] = field(default_factory=list)
     # Fields the environment replaced: name -> (stored value, override value).
     env_overrides: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -95,6 +98,14 @@ def _coerce(name: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
             raise ValueError(name)
         return value[:MAX_RECENT]
+    if name == "rpc_endpoints":  # a list on disk, "a:1,b:2" from WORKBENCH_RPC_ENDPOINTS
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(e, str) for e in items):
+            raise ValueError(name)
+        try:
+            return list(parse_endpoints(value))
+        except RpcEndpointError:
+            raise ValueError(name) from None
     if not isinstance(value, str):
         raise ValueError(name)
     return value

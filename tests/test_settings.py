@@ -154,3 +154,15 @@ def test_bad_values_fall_back_field_by_field():
 def test_unknown_keys_are_ignored():
     write_json({"version": SCHEMA_VERSION, "theme": "dark", "from_the_future": 1})
     assert load_settings().theme == "dark"
+
+
+def test_rpc_endpoints_round_trip_and_bad_ones_fall_back(monkeypatch):
+    settings = load_settings()
+    assert settings.rpc_endpoints == []
+    settings.rpc_endpoints = ["10.0.0.2:50052", "10.0.0.3:50052"]
+    save_settings(settings)
+    assert load_settings().rpc_endpoints == ["10.0.0.2:50052", "10.0.0.3:50052"]
+    write_json({"version": SCHEMA_VERSION, "rpc_endpoints": ["nohost"], "n_ctx": 2048})
+    assert load_settings().rpc_endpoints == [] and load_settings().n_ctx == 2048  # only the bad field resets
+    monkeypatch.setenv("WORKBENCH_RPC_ENDPOINTS", "127.0.0.1:5001, 127.0.0.1:5002")
+    assert load_settings().rpc_endpoints == ["127.0.0.1:5001", "127.0.0.1:5002"]
