@@ -24,7 +24,7 @@ _CONN_CAPS_SIZE = 24
 PROTOCOL_MAJOR = 7  # RPC_PROTO_MAJOR_VERSION of the pinned llama.cpp
 
 
-class RpcEndpointError(LoadFailed):
+class RpcEndpointError(LoadFailed, ValueError):
     """An RPC endpoint is malformed, unreachable, busy or speaks another protocol version."""
 
 
