@@ -61,6 +61,7 @@ def test_bench_through_rpc_reports_tokens_per_second(servers, demo_model):
     assert isinstance(done, Done)
     rates = {(r["n_prompt"], r["n_gen"]): r["avg_ts"] for r in done.result}
     assert rates[(32, 0)] > 0 and rates[(0, 16)] > 0
+    assert all(r["backends"].endswith("RPC") for r in done.result)  # as llama-bench labels an RPC run
 
 
 def test_wrong_address_fails_fast_with_a_clear_error(demo_model):

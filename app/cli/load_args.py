@@ -27,14 +27,14 @@ def add_load_args(parser: argparse.ArgumentParser, n_ctx_default: int = 4096) ->
 
 def add_device_args(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
     """Remote devices and the split across devices, as llama.cpp's --rpc/--tensor-split/--no-repack."""
-    group.add_argument("--rpc", type=_endpoints, default=(), metavar="HOST:PORT,...",
+    group.add_argument("--rpc", type=rpc_endpoints_arg, default=(), metavar="HOST:PORT,...",
                        help="rpc-server endpoints whose devices take offloaded layers (see workbench rpc-host)")
     group.add_argument("-ts", "--tensor-split", type=_proportions, default=None, metavar="N0,N1,...",
                        help="share of the offloaded layers per device, in llama.cpp's order (RPC first), e.g. 3,1")
     group.add_argument("-nr", "--no-repack", action="store_true", help="keep CPU weights in the file's layout")
 
 
-def _endpoints(text: str) -> tuple[str, ...]:
+def rpc_endpoints_arg(text: str) -> tuple[str, ...]:
     try:
         return parse_endpoints(text)
     except RpcEndpointError as exc:
