@@ -32,7 +32,7 @@ def test_panel_starts_lists_devices_notices_a_crash_and_stops(qtbot):
     qtbot.addWidget(panel)
     panel.port_spin.setValue(free_port())
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.host is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: panel.host is not None and panel._worker is None, timeout=30_000)
     assert "RPC0:" in panel.status.text() and "GiB free" in panel.status.text()
     assert panel.start_button.text() == "Stop"
     panel.host.process.kill()
@@ -47,7 +47,8 @@ def test_load_options_list_remote_devices_and_pass_the_endpoints(qtbot):
         qtbot.addWidget(form)
         assert form.remote.endpoints() == (host.local_endpoint,)
         form.remote.list_devices()
-        qtbot.waitUntil(lambda: "GiB free" in form.remote.status.text(), timeout=30_000)
+        qtbot.waitUntil(lambda: "GiB free" in form.remote.status.text() and form.remote._worker is None,
+                        timeout=30_000)
         labels = [form.device_combo.itemText(i) for i in range(form.device_combo.count())]
         assert any(label.startswith("RPC0 · " + host.local_endpoint) and "GiB free" in label for label in labels)
 
@@ -69,6 +70,7 @@ def test_settings_field_saves_valid_endpoints_only(qtbot):
     ctx = AppContext()
     page = SettingsPage(ctx)
     qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: page.hf_token_box.save_button.isEnabled(), timeout=10_000)  # its status check is done
     try:
         page.rpc_edit.setText("10.0.0.9")
         page.rpc_edit.editingFinished.emit()
@@ -76,6 +78,7 @@ def test_settings_field_saves_valid_endpoints_only(qtbot):
         page.rpc_edit.setText("10.0.0.9:50052, 10.0.0.10:50052")
         page.rpc_edit.editingFinished.emit()
         page.save_now()
+        ctx.flush_settings()  # the write runs on the settings writer thread
         assert load_settings().rpc_endpoints == ["10.0.0.9:50052", "10.0.0.10:50052"]
     finally:
         ctx.shutdown()
