@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.paths import config_dir, models_dir
+from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
 
 SCHEMA_VERSION = 2
 THEMES = ("system", "light", "dark")
@@ -37,6 +38,8 @@ class Settings:
     # Each model's prompt format in Chat (its saved preset): model path -> "" (the model's
     # own template), "completion" (no template) or a llama.cpp built-in template name.
     prompt_formats: dict[str, str] = field(default_factory=dict)
+    # rpc-server endpoints ("host:port") whose devices join every model load (llama.cpp's --rpc).
+    rpc_endpoints: list[str] = field(default_factory=list)
     # Fields the environment replaced: name -> (stored value, override value).
     env_overrides: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -102,6 +105,14 @@ def _coerce(name: str, value: Any) -> Any:
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
             raise ValueError(name)
         return dict(value)
+    if name == "rpc_endpoints":  # a list on disk, "a:1,b:2" from WORKBENCH_RPC_ENDPOINTS
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(e, str) for e in items):
+            raise ValueError(name)
+        try:
+            return list(parse_endpoints(value))
+        except RpcEndpointError:
+            raise ValueError(name) from None
     if not isinstance(value, str):
         raise ValueError(name)
     return value

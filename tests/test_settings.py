@@ -163,3 +163,15 @@ def test_each_models_prompt_format_is_kept_and_a_malformed_map_is_dropped():
     write_json({"version": SCHEMA_VERSION, "prompt_formats": {"/m/a.gguf": 3}, "theme": "dark"})
     loaded = load_settings()
     assert loaded.prompt_formats == {} and loaded.theme == "dark"  # only the bad field is lost
+
+
+def test_rpc_endpoints_round_trip_and_bad_ones_fall_back(monkeypatch):
+    settings = load_settings()
+    assert settings.rpc_endpoints == []
+    settings.rpc_endpoints = ["10.0.0.2:50052", "10.0.0.3:50052"]
+    save_settings(settings)
+    assert load_settings().rpc_endpoints == ["10.0.0.2:50052", "10.0.0.3:50052"]
+    write_json({"version": SCHEMA_VERSION, "rpc_endpoints": ["nohost"], "n_ctx": 2048})
+    assert load_settings().rpc_endpoints == [] and load_settings().n_ctx == 2048  # only the bad field resets
+    monkeypatch.setenv("WORKBENCH_RPC_ENDPOINTS", "127.0.0.1:5001, 127.0.0.1:5002")
+    assert load_settings().rpc_endpoints == ["127.0.0.1:5001", "127.0.0.1:5002"]

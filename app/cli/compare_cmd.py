@@ -8,6 +8,7 @@ import sys
 from importlib.resources import files
 from pathlib import Path
 
+from app.cli.load_args import rpc_endpoints_arg
 from app.cli.progress import progress_bar
 from app.compare.export import render
 from app.compare.runner import CompareRunner, CompareSpec, list_runs, load_run_records
@@ -30,6 +31,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--parallel", type=int, default=None,
                         help="variants evaluated at once when the fit estimate says they fit in memory together "
                              "(default: one per core, at most 4; 1 = one at a time)")
+    parser.add_argument("-ngl", "--n-gpu-layers", type=int, default=0, help="layers to offload (-1 = all)")
+    parser.add_argument("--rpc", type=rpc_endpoints_arg, default=(), metavar="HOST:PORT,...",
+                        help="rpc-server endpoints whose devices take offloaded layers (see workbench rpc-host)")
     parser.add_argument("-o", "--output", choices=("md", "json", "csv"), default="md")
     parser.add_argument("--history", action="store_true", help="list earlier runs and exit")
     parser.add_argument("--show", type=Path, metavar="RUN_DIR", help="print a saved run's results and exit")
@@ -64,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if args.parallel is not None and args.parallel < 1:
         raise ValueError("--parallel must be at least 1")
     text, text_name = read_text(args.text)
+    # rpc-server serves one client at a time: with remote devices the variants run one by one.
     spec = CompareSpec(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
-                       args.flash_attn, speed=not args.no_speed, max_parallel=args.parallel)
+                       args.flash_attn, speed=not args.no_speed, max_parallel=1 if args.rpc else args.parallel,
+                       n_gpu_layers=args.n_gpu_layers, rpc=args.rpc)
     runner = CompareRunner(spec)
     cancel = CancelToken()
     update, close = progress_bar(unit="model")

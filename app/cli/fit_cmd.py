@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+from app.cli.load_args import add_device_args
+from app.rpc.plan import offload_devices_for, plan_lines, plan_split
 from models.fit_estimate import (
     KV_BYTES_PER_ELEMENT,
     FitRequest,
@@ -28,6 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--kv-type", choices=tuple(KV_BYTES_PER_ELEMENT), default="f16")
     parser.add_argument("-ngl", "--n-gpu-layers", type=int, default=-1, help="GPU layers (-1 = all, the default)")
     parser.add_argument("--json", action="store_true")
+    add_device_args(parser)
     parser.set_defaults(handler=run)
 
 
@@ -46,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
           f" + compute {e.compute_vram / mib:.1f})")
     print(f"  {verdict.reason}")
     print(f"  suggested: -ngl {verdict.suggested_gpu_layers} --ctx {verdict.suggested_ctx}")
+    if args.rpc or args.tensor_split:
+        devices = offload_devices_for(args.rpc)
+        request = FitRequest(args.ctx, args.kv_type, args.n_gpu_layers)
+        split = f", --tensor-split {','.join(f'{x:g}' for x in args.tensor_split)}" if args.tensor_split else ""
+        print(f"  split across devices (-ngl {args.n_gpu_layers}{split}; RPC devices first, as llama.cpp orders them):")
+        print("\n".join(plan_lines(plan_split(shape, request, devices, machine_memory().free_ram, args.tensor_split))))
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from app.cli.spec_args import spec_options
 from runtimes.llama_cpp.options import KV_CACHE_TYPES, LlamaLoadOptions
+from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
 from runtimes.requests import Sampling
 
 
@@ -21,6 +22,30 @@ def add_load_args(parser: argparse.ArgumentParser, n_ctx_default: int = 4096) ->
     group.add_argument("-ctv", "--cache-type-v", default="f16", choices=KV_CACHE_TYPES)
     group.add_argument("--no-mmap", action="store_true", help="read the model into memory instead of mapping it")
     group.add_argument("--mlock", action="store_true", help="lock the model in RAM")
+    add_device_args(group)
+
+
+def add_device_args(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """Remote devices and the split across devices, as llama.cpp's --rpc/--tensor-split/--no-repack."""
+    group.add_argument("--rpc", type=rpc_endpoints_arg, default=(), metavar="HOST:PORT,...",
+                       help="rpc-server endpoints whose devices take offloaded layers (see workbench rpc-host)")
+    group.add_argument("-ts", "--tensor-split", type=_proportions, default=None, metavar="N0,N1,...",
+                       help="share of the offloaded layers per device, in llama.cpp's order (RPC first), e.g. 3,1")
+    group.add_argument("-nr", "--no-repack", action="store_true", help="keep CPU weights in the file's layout")
+
+
+def rpc_endpoints_arg(text: str) -> tuple[str, ...]:
+    try:
+        return parse_endpoints(text)
+    except RpcEndpointError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _proportions(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.replace("/", ",").split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad --tensor-split {text!r}: write proportions like 3,1") from None
 
 
 def load_options(args: argparse.Namespace, n_ctx: int | None = None) -> LlamaLoadOptions:
@@ -35,6 +60,9 @@ def load_options(args: argparse.Namespace, n_ctx: int | None = None) -> LlamaLoa
         type_v=args.cache_type_v,
         use_mmap=not args.no_mmap,
         use_mlock=args.mlock,
+        rpc=getattr(args, "rpc", ()),
+        tensor_split=getattr(args, "tensor_split", None),
+        repack=not getattr(args, "no_repack", False),
         # Commands with the speculative flags (app.cli.spec_args) load a draft or prompt lookup too.
         speculative=spec_options(args) if hasattr(args, "lookup") else None,
     )

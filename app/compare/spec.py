@@ -27,10 +27,13 @@ class CompareSpec:
     bench_gen: int = 32
     bench_reps: int = 2
     max_parallel: int | None = None  # variants at once, memory permitting; None: one per core, at most 4
+    n_gpu_layers: int = 0
+    rpc: tuple[str, ...] = ()  # rpc-server endpoints (llama.cpp's --rpc); each serves one model at a time
 
     def load_options(self, n_threads: int | None = None) -> LlamaLoadOptions:
         return LlamaLoadOptions(n_ctx=self.n_ctx, n_batch=min(2048, self.n_ctx),
-                                n_threads=n_threads or self.n_threads, flash_attn=self.flash_attn)
+                                n_threads=n_threads or self.n_threads, flash_attn=self.flash_attn,
+                                n_gpu_layers=self.n_gpu_layers, rpc=self.rpc)
 
     def logits_tag(self) -> str:
         return f"fa={int(self.flash_attn)}"

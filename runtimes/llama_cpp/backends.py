@@ -48,10 +48,16 @@ def _bind(lib: ctypes.CDLL) -> ctypes.CDLL:
 
 @cache
 def _ggml() -> ctypes.CDLL:
-    import llama_cpp  # noqa: F401  (loads libllama and registers backends)
-    from llama_cpp import _ggml
+    return _bind(libggml())
 
-    return _bind(_ggml.libggml)
+
+def libggml() -> ctypes.CDLL:
+    """The libggml that libllama links to: the one next to it, also when LLAMA_CPP_LIB_PATH points the
+    binding at another build (llama_cpp._ggml would load the package's own copy, a second registry)."""
+    from llama_cpp import llama_cpp as binding  # loads libllama, which registers the backends
+    from llama_cpp._ctypes_extensions import load_shared_library
+
+    return load_shared_library("ggml", binding._base_path)
 
 
 def device_kind(name: str, type_code: int) -> str:

@@ -113,6 +113,7 @@ def _record(
     ts = [1e9 * (n_prompt + n_gen) / ns for ns in samples]
     gpu_kinds = {"gpu", "igpu", "cuda", "metal", "vulkan"}
     backends = [b for b in info.backends if b != "CPU" and not b.startswith("RPC")]
+    backends += ["RPC"] if options.rpc else []  # llama-bench's get_backend(): "RPC" once servers have devices
     return {
         "build_commit": f"llama-cpp-python-{info.version}",
         "build_number": 0,

@@ -14,7 +14,10 @@ from runtimes.events import Event
 from runtimes.llama_cpp.bench import BenchRequest, run_bench
 from runtimes.llama_cpp.generation import generate
 from runtimes.llama_cpp.logits_eval import LogitsEvalRequest, run_logits_eval
+from runtimes.llama_cpp.model_params import extra_model_params
 from runtimes.llama_cpp.options import LlamaLoadOptions
+from runtimes.llama_cpp.rpc.devices import add_rpc_servers, offload_devices
+from runtimes.llama_cpp.rpc.layer_split import layer_devices, summarize
 from runtimes.llama_cpp.spec_options import PlainRequest
 from runtimes.llama_cpp.speculative import open_speculator
 from runtimes.llama_cpp.templates import template_info
@@ -37,28 +40,34 @@ def _ggml_type(name: str) -> int:
 
 class LlamaSession(Session):
     def __init__(self, model: Path, options: LlamaLoadOptions, verbose: bool, vision: Any = None) -> None:
-        from llama_cpp import Llama
+        from llama_cpp import Llama, llama_model_n_layer
 
         self.model = model
         self.options = options
         self.n_threads = options.n_threads or default_threads()
         t0 = time.perf_counter()
+        # Remote devices first: llama.cpp places layers on every registered device.
+        remote = add_rpc_servers(options.rpc) if options.rpc else []
+        if remote:  # a lost server aborts in ggml; keep its message the log's last line, not a gdb backtrace
+            os.environ["GGML_NO_BACKTRACE"] = "1"
         try:
-            self.llm = Llama(
-                str(model),
-                n_ctx=options.n_ctx,
-                n_batch=options.n_batch,
-                n_ubatch=options.n_ubatch,
-                n_threads=self.n_threads,
-                n_threads_batch=options.n_threads_batch or self.n_threads,
-                n_gpu_layers=options.n_gpu_layers,
-                flash_attn=options.flash_attn,
-                type_k=_ggml_type(options.type_k),
-                type_v=_ggml_type(options.type_v),
-                use_mmap=options.use_mmap,
-                use_mlock=options.use_mlock,
-                verbose=verbose,
-            )
+            with extra_model_params(use_extra_bufts=options.repack):
+                self.llm = Llama(
+                    str(model),
+                    n_ctx=options.n_ctx,
+                    n_batch=options.n_batch,
+                    n_ubatch=options.n_ubatch,
+                    n_threads=self.n_threads,
+                    n_threads_batch=options.n_threads_batch or self.n_threads,
+                    n_gpu_layers=options.n_gpu_layers,
+                    flash_attn=options.flash_attn,
+                    type_k=_ggml_type(options.type_k),
+                    type_v=_ggml_type(options.type_v),
+                    use_mmap=options.use_mmap,
+                    use_mlock=options.use_mlock,
+                    tensor_split=list(options.tensor_split) if options.tensor_split else None,
+                    verbose=verbose,
+                )
         except (ValueError, RuntimeError) as exc:
             raise LoadFailed(f"llama.cpp could not load {model.name}: {exc}") from exc
         self.stats = SessionStats.after_load(t0)
@@ -72,6 +81,12 @@ class LlamaSession(Session):
             "has_chat_template": bool(self.llm.metadata.get("tokenizer.chat_template")),
             **template_info(self.llm),
         }
+        if remote:
+            self.info["rpc_devices"] = [(d.name, d.endpoint, d.memory_free) for d in remote]
+        if remote or options.n_gpu_layers:
+            n_layers = llama_model_n_layer(self.llm._model.model)
+            names = layer_devices(n_layers, options.n_gpu_layers, offload_devices(), options.tensor_split)
+            self.info["layer_split"] = summarize(names)
         # Speculative decoding: a draft model (or prompt lookup) next to the target; None when plain.
         self.speculator = open_speculator(self.llm, options.speculative, self.n_threads, verbose)
         if self.speculator is not None:

@@ -49,6 +49,9 @@ class WorkerSession(Session):
         self.stats = SessionStats(pid=process.pid)
         self.info: dict[str, Any] = {}
         self.units_at_cancel: int | None = None
+        # Seconds a run may go without any event before the worker counts as hung (None: no limit);
+        # set from the load options (an RPC server that stops answering blocks ggml forever).
+        self.stall_timeout_s: float | None = None
         self._closed = False
 
     @property
@@ -97,6 +100,7 @@ class WorkerSession(Session):
         _SPAWNER.submit(process.start).result()
         child_conn.close()
         session = cls(process, parent_conn, shared, Path(log_name))
+        session.stall_timeout_s = getattr(options, "stall_timeout_s", None)
         try:
             session._await_load(cancel)
         except BaseException:
@@ -145,13 +149,16 @@ class WorkerSession(Session):
         except (BrokenPipeError, ConnectionResetError, EOFError):  # died just now
             raise self._crashed() from None
         finished = False
+        last_message = time.monotonic()
         try:
             while True:
                 if cancel is not None and cancel.cancelled and not self._shared.cancel.value:
                     self._request_cancel()
                 message = self._receive()
                 if message is None:
+                    self._check_stall(last_message)
                     continue
+                last_message = time.monotonic()
                 for event in message[1]:
                     if isinstance(event, Done):
                         self.stats.peak_rss_bytes = max(self.stats.peak_rss_bytes, event.stats.peak_rss_bytes)
@@ -162,6 +169,14 @@ class WorkerSession(Session):
         finally:
             if not finished and self._process.is_alive():
                 self._drain_after_early_exit()
+
+    def _check_stall(self, last_message: float) -> None:
+        if self.stall_timeout_s is None or time.monotonic() - last_message < self.stall_timeout_s:
+            return
+        tail = read_log_tail(self.log_path)
+        self._kill()
+        raise WorkerCrashed(None, f"no progress for {self.stall_timeout_s:g} s, stopped: a remote (RPC) device "
+                            "may have stopped answering", tail)
 
     def _request_cancel(self) -> None:
         self.units_at_cancel = self._shared.units.value

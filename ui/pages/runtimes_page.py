@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollA
 
 from app.build_flavour import read_flavour
 from ui.context import AppContext
+from ui.rpc.rpc_host_panel import RpcHostPanel
 from ui.widgets.runtime_build_panel import LlamaBuildPanel
 from ui.widgets.runtime_card import RuntimeCard, muted
 from ui.widgets.runtime_gpu_help import GpuBuildHelp
@@ -31,6 +32,7 @@ class RuntimesPage(QWidget):
         self.build_panel: LlamaBuildPanel | None = None
         self.gpu_help: GpuBuildHelp | None = None
         self._worker: GeneratorWorker | None = None
+        self.rpc_panel = RpcHostPanel()  # lives across refreshes: a running server must not be dropped
 
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
@@ -89,6 +91,7 @@ class RuntimesPage(QWidget):
         self.gpu_help = GpuBuildHelp(report.llama_build)
         self.content_layout.addWidget(self.build_panel)
         self.content_layout.addWidget(self.gpu_help)
+        self.content_layout.addWidget(self.rpc_panel)
         self.content_layout.addStretch(1)
         available = sum(row.available for row in report.runtimes)
         flavour = read_flavour().describe()  # "source install" or e.g. "cuda bundle (linux-deb, …)"
@@ -109,5 +112,5 @@ class RuntimesPage(QWidget):
     def _clear_content(self) -> None:
         while self.content_layout.count():
             item = self.content_layout.takeAt(0)
-            if item.widget():
+            if item.widget() and item.widget() is not self.rpc_panel:
                 item.widget().deleteLater()

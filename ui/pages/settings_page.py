@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import THEMES
+from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
 from ui.context import AppContext
 from ui.theme import apply_theme
 from ui.widgets.hf_token_box import HfTokenBox
@@ -112,6 +113,12 @@ class SettingsPage(QWidget):
             with_hint(self.n_gpu_layers_spin, "0 keeps the model on the CPU; offloading needs a GPU build"),
         )
         form.addRow("CPU threads", with_hint(self.n_threads_spin, "Auto: one thread per physical core"))
+        self.rpc_edit = QLineEdit()
+        self.rpc_edit.setPlaceholderText("none · host:port, host:port")
+        self.rpc_hint = hint("rpc-server endpoints whose devices take GPU layers (--rpc). "
+                             "Unauthenticated: trusted networks only.")
+        form.addRow("Remote devices", self.rpc_edit)
+        form.addRow("", self.rpc_hint)
         return group
 
     def _appearance_group(self) -> QGroupBox:
@@ -142,6 +149,7 @@ class SettingsPage(QWidget):
         self.n_gpu_layers_spin.setValue(s.n_gpu_layers)
         self.n_threads_spin.setValue(s.n_threads)
         self.theme_combo.setCurrentIndex(self.theme_combo.findData(s.theme))
+        self.rpc_edit.setText(", ".join(s.rpc_endpoints))
         for name, widget in self._widgets().items():
             if name in s.env_overrides:
                 widget.setToolTip(f"Set by WORKBENCH_{name.upper()} for this run.")
@@ -153,6 +161,7 @@ class SettingsPage(QWidget):
             "n_gpu_layers": self.n_gpu_layers_spin,
             "n_threads": self.n_threads_spin,
             "theme": self.theme_combo,
+            "rpc_endpoints": self.rpc_edit,
         }
 
     def _connect_edits(self) -> None:
@@ -161,6 +170,7 @@ class SettingsPage(QWidget):
             spin: QSpinBox = self._widgets()[name]
             spin.valueChanged.connect(lambda value, name=name: self._set(name, value))
         self.theme_combo.currentIndexChanged.connect(self._theme_chosen)
+        self.rpc_edit.editingFinished.connect(self._rpc_edited)
 
     def _set(self, name: str, value: object) -> None:
         setattr(self.ctx.settings, name, value)
@@ -170,6 +180,16 @@ class SettingsPage(QWidget):
     def _models_dir_edited(self, text: str) -> None:
         if text.strip():  # an empty field would silently mean "the default folder"
             self._set("models_dir", text.strip())
+
+    @Slot()
+    def _rpc_edited(self) -> None:
+        try:  # a bad entry is shown and not saved; the stored list stays as it was
+            endpoints = list(parse_endpoints(self.rpc_edit.text()))
+        except RpcEndpointError as exc:
+            self.rpc_hint.setText(str(exc))
+            return
+        self.rpc_hint.setText("Saved. Models loaded from now on offload GPU layers to these servers' devices.")
+        self._set("rpc_endpoints", endpoints)
 
     @Slot(int)
     def _theme_chosen(self, _index: int) -> None:

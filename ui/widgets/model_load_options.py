@@ -12,15 +12,17 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QSpinBox, QWidget
 from app.settings import Settings
 from runtimes.base import Device, LoadOptions
 from runtimes.llama_cpp.options import LlamaLoadOptions
+from ui.rpc.remote_devices_row import RemoteDevicesRow
 from ui.widgets.model_discovery import RuntimeChoice
 from ui.widgets.model_vision_picker import VisionPicker
 
 
-def load_options_for(runtime: str, device: str, n_ctx: int, n_gpu_layers: int, n_threads: int) -> Any:
+def load_options_for(runtime: str, device: str, n_ctx: int, n_gpu_layers: int, n_threads: int,
+                     rpc: tuple[str, ...] = ()) -> Any:
     """The options object ``runtime`` expects. ``n_threads`` 0 = the runtime's default."""
     threads = n_threads or None
     if runtime == "llama.cpp":
-        return LlamaLoadOptions(device=device, n_threads=threads, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers)
+        return LlamaLoadOptions(device=device, n_threads=threads, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, rpc=rpc)
     return LoadOptions(device=device, n_threads=threads, extra={"n_ctx": n_ctx, "n_gpu_layers": n_gpu_layers})
 
 
@@ -42,6 +44,9 @@ class ModelLoadOptionsForm(QWidget):
         self.threads_spin.setSpecialValueText("auto")
         self.threads_spin.setToolTip("CPU threads (-t); auto uses the physical cores")
         self.vision = VisionPicker()  # mmproj and image prompt format
+        self.remote = RemoteDevicesRow(settings.rpc_endpoints)  # llama.cpp's --rpc
+        self.remote.devices_listed.connect(self._add_remote_devices)
+        self.remote.edit.textChanged.connect(self._update_gpu_layers)
         self.set_defaults(settings)
 
         form = QFormLayout(self)
@@ -51,6 +56,7 @@ class ModelLoadOptionsForm(QWidget):
         form.addRow("Context", self.ctx_spin)
         form.addRow("GPU layers", self.gpu_layers_spin)
         form.addRow("Threads", self.threads_spin)
+        form.addRow("Remote devices", self.remote)
         form.addRow(self.vision)
         self.runtime_combo.currentIndexChanged.connect(self._fill_devices)
         self.device_combo.currentIndexChanged.connect(self._update_gpu_layers)
@@ -81,9 +87,11 @@ class ModelLoadOptionsForm(QWidget):
         runtime, device = self.runtime_name(), self.device()
         if runtime is None or device is None:
             return None
-        # A CPU device offloads nothing, whatever the spin box says.
-        gpu_layers = 0 if device.kind == "cpu" else self.gpu_layers_spin.value()
-        options = load_options_for(runtime, device.id, self.ctx_spin.value(), gpu_layers, self.threads_spin.value())
+        rpc = self.remote.endpoints() if runtime == "llama.cpp" else ()  # RpcEndpointError: a clear message
+        # A CPU device offloads nothing, whatever the spin box says, unless remote devices take layers.
+        gpu_layers = 0 if device.kind == "cpu" and not rpc else self.gpu_layers_spin.value()
+        options = load_options_for(runtime, device.id, self.ctx_spin.value(), gpu_layers, self.threads_spin.value(),
+                                   rpc)
         return self.vision.apply(options)
 
     def _fill_devices(self, index: int) -> None:
@@ -105,4 +113,14 @@ class ModelLoadOptionsForm(QWidget):
 
     def _update_gpu_layers(self) -> None:
         device = self.device()
-        self.gpu_layers_spin.setEnabled(device is not None and device.kind != "cpu")
+        remote = bool(self.remote.edit.text().strip())
+        self.gpu_layers_spin.setEnabled(device is not None and (device.kind != "cpu" or remote))
+
+    def _add_remote_devices(self, devices: list[Device]) -> None:
+        """Remote devices join the picker with their free memory (they take layers alongside local GPUs)."""
+        for index in reversed(range(self.device_combo.count())):
+            if self.device_combo.itemData(index).kind == "rpc":
+                self.device_combo.removeItem(index)
+        for device in devices:
+            free = f" · {device.memory_free / 2**30:.1f} GiB free" if device.memory_free else ""
+            self.device_combo.addItem(f"{device.id.upper()} · {device.description}{free}", device)

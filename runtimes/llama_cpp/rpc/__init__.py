@@ -1,0 +1,1 @@
+"""llama.cpp's RPC backend: remote ggml devices served by rpc-server on other machines."""
