@@ -6,6 +6,7 @@ starts and supervises it, enforces the memory budget and prints its request log.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="unload a model after this long without requests (0: never)")
     parser.add_argument("--embeddings", action="store_true", help="enable /v1/embeddings (slows prompt processing)")
     parser.add_argument("-t", "--threads", type=int, default=None, help="CPU threads per model")
+    parser.add_argument("--chat-template-file", type=Path, default=None,
+                        help="Jinja chat template for every served model (e.g. one that supports tools)")
     parser.add_argument("--workdir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
@@ -41,13 +44,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     key, generated = resolve_api_key(args.api_key)
     config = ServeConfig(key, args.host, args.port, args.parallel, args.ctx, args.models_max, args.idle_unload,
-                         args.embeddings, args.threads, tuple(args.models))
+                         args.embeddings, args.threads, args.chat_template_file,
+                         tuple(args.models))
     if warning := exposure_warning(config.host):
         print(warning, file=sys.stderr)
     session = ServeSession(config, models_to_serve(list(args.models)), args.workdir, on_event=_print_event)
     for name in session.budget.too_big():
         print(f"warning: {name} needs more memory than is free ({mib(session.budget.estimates[name])}); "
               "loading it will fail", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl+C
     session.start()
     write_state(session.workdir, config.root_url, session.process.pid or 0)
     _print_banner(session, generated)
@@ -79,6 +84,10 @@ def _print_banner(session: ServeSession, generated: bool) -> None:
     for m in session.models:
         print(f"  {m.name}  ({m.quant}, {mib(m.size_bytes)}, needs ~{mib(session.budget.estimates[m.name])})")
     print("Ctrl+C stops the server.", flush=True)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _print_event(event: ServerEvent) -> None:

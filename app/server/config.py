@@ -9,6 +9,7 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 KEY_ENV = "WORKBENCH_API_KEY"
 DEFAULT_HOST = "127.0.0.1"
@@ -30,6 +31,7 @@ class ServeConfig:
     idle_unload_s: int = 600
     embeddings: bool = False
     threads: int | None = None
+    chat_template_file: Path | None = None  # overrides every served model's own template
     models: tuple[str, ...] = field(default=())  # empty: the whole library
 
     def __post_init__(self) -> None:

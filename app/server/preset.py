@@ -9,8 +9,10 @@ from app.server.names import ServedModel
 
 
 def preset_text(models: list[ServedModel], ctx: int, parallel: int, embeddings: bool,
-                idle_seconds: int, threads: int | None = None) -> str:
-    shared = {"c": ctx, "parallel": parallel}
+                idle_seconds: int, threads: int | None = None, chat_template_file: Path | None = None) -> str:
+    shared: dict[str, object] = {"c": ctx, "parallel": parallel}
+    if chat_template_file:  # e.g. a tools-capable template for a model whose own template has no tools
+        shared["chat-template-file"] = _check_value(str(Path(chat_template_file).resolve()))
     if threads:
         shared["threads"] = threads
     if idle_seconds > 0:

@@ -4,6 +4,7 @@ goes to a file the page can open."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import subprocess
@@ -73,6 +74,12 @@ class ServerProcess:
         self._launch(ready_timeout)
         self._watcher = threading.Thread(target=self._watch, name="llama-server-watch", daemon=True)
         self._watcher.start()
+        atexit.register(self._kill_at_exit)  # a Python exit without stop() leaves no server behind
+
+    def _kill_at_exit(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._stopping.set()
+            _signal_group(self._proc, signal.SIGKILL)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
