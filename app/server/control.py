@@ -42,7 +42,14 @@ class RouterClient:
         return parse_metrics(response.text)
 
     def slots(self, model: str) -> list[dict]:
+        """Per-slot detail. A /slots call counts as activity and defers the idle unload: poll /props instead."""
         response = self._http.get("/slots", params={"model": model, "autoload": "false"})
+        response.raise_for_status()
+        return response.json()
+
+    def props(self, model: str) -> dict:
+        """total_slots, n_ctx and more; exempt from the idle timer, like /metrics."""
+        response = self._http.get("/props", params={"model": model, "autoload": "false"})
         response.raise_for_status()
         return response.json()
 

@@ -48,6 +48,7 @@ class ServerMonitor:
     def __init__(self, client: RouterClient, log_path, router_pid: int | None, budget: MemoryBudget | None = None):
         self.client, self.budget, self.router_pid = client, budget, router_pid
         self._log, self._parser = LogFollower(log_path), RequestLogParser()
+        self._total_slots: dict[str, int] = {}
 
     def poll(self) -> ServerSnapshot:
         records = [r for line in self._log.new_lines() for r in self._parser.feed(line)]
@@ -70,10 +71,11 @@ class ServerMonitor:
         busy = total = 0
         predicted = 0.0
         if status == "loaded":
-            try:
-                slots = self.client.slots(name)
-                busy, total = sum(1 for s in slots if s.get("is_processing")), len(slots)
-                predicted = self.client.metrics(name).get("tokens_predicted_total", 0.0)
+            try:  # /metrics and /props leave the idle timer alone; /slots would keep the model awake
+                metrics = self.client.metrics(name)
+                busy, predicted = int(metrics.get("requests_processing", 0)), metrics.get("tokens_predicted_total", 0.0)
+                total = int(self._total_slots.get(name) or self.client.props(name).get("total_slots", 0))
+                self._total_slots[name] = total
             except (httpx.HTTPError, ValueError):
                 pass
         return LoadedModel(name, status, rss, busy, total, predicted)
