@@ -25,14 +25,11 @@ from app.server.config import exposure_warning
 from app.server.controller import ServerController
 from app.server.library import library_models
 from ui.context import AppContext
+from ui.server.live_view import LiveView
 from ui.server.snippets_panel import SnippetsPanel
-from ui.server.tables import LoadedTable, RequestTable
-from ui.widgets.rolling_chart import Line, RollingChart
 from ui.workers import start_worker
 
 MiB = 2**20
-WINDOW_S = 120
-LINES = [Line("tps", "tokens/s (all models)", "#3b82f6"), Line("busy", "slots busy", "#f59e0b")]
 
 
 class ServerPage(QWidget):
@@ -45,7 +42,6 @@ class ServerPage(QWidget):
         self.controller = ServerController()
         self.models_provider = lambda: library_models(Path(ctx.settings.models_dir))
         self._busy = False  # a start/stop is in flight
-        self._t0: float | None = None
         self._polling = False
         self._workers: list = []
         self._build()
@@ -78,11 +74,10 @@ class ServerPage(QWidget):
         layout.addWidget(self.crash)
         grid = QGridLayout()
         self.names = QListWidget()
-        self.loaded = LoadedTable()
-        self.memory = QLabel()
-        self.chart = RollingChart("Throughput", "tokens/s · slots", LINES, min_y_max=4.0)
+        self.live = LiveView()
+        self.loaded, self.memory, self.chart, self.requests = (
+            self.live.loaded, self.live.memory, self.live.chart, self.live.requests)
         self.snippets = SnippetsPanel()
-        self.requests = RequestTable()
         grid.addWidget(QLabel("Served names (the \"model\" field)"), 0, 0)
         grid.addWidget(self.names, 1, 0)
         grid.addWidget(QLabel("Loaded models"), 0, 1)
@@ -132,14 +127,13 @@ class ServerPage(QWidget):
         self.names.addItems([f"{m.name}    ({m.quant}, {m.size_bytes / MiB:.0f} MiB)" for m in self.controller.models])
         self._refresh_snippets()
         self._show_state("Running" + (f" — {w}" if (w := exposure_warning(config.host)) else ""))
-        self._t0 = None
-        self.chart.clear()
+        self.live.reset()
         self.timer.start()
 
     def _after_stop(self) -> None:
         self._busy = False
         self.timer.stop()
-        self.loaded.show_snapshot(None)
+        self.live.reset()
         self._show_state("Stopped.")
 
     def _failed(self, exc: Exception, _trace: str) -> None:
@@ -175,24 +169,11 @@ class ServerPage(QWidget):
         snapshot, chat_rss = result
         if snapshot is None:
             return
-        self.loaded.show_snapshot(snapshot)
-        self.requests.add_records(snapshot.requests)
-        server = snapshot.memory_bytes
-        chat = f"Chat page model {chat_rss / MiB:.0f} MiB" if chat_rss else "Chat page: no model loaded"
-        self.memory.setText(f"Memory (RSS) — server and its models {server / MiB:.0f} MiB · {chat} · "
-                            f"together {(server + chat_rss) / MiB:.0f} MiB")
+        self.live.show(snapshot, chat_rss, self.controller.throughput)
         crashes = [e for e in self.controller.events if e.kind in ("crashed", "failed")]
         if crashes:
             self.crash.setText(crashes[-1].message.splitlines()[0] + " — restarted; see the log for details")
             self.crash.setVisible(True)
-        if self.controller.throughput:
-            point = self.controller.throughput[-1]
-            self._t0 = self._t0 or point.at
-            x = point.at - self._t0  # seconds since the server started
-            self.chart.append(x, {"tps": point.tokens_per_second, "busy": float(point.busy_slots)})
-            self.chart.trim(x - WINDOW_S)
-            self.chart.show_x(max(0.0, x - WINDOW_S), max(x, 10.0), snap_end=x < WINDOW_S)
-            self.chart.show_y_max(max([p.tokens_per_second for p in self.controller.throughput] + [4.0]))
         if snapshot.error:
             self.status.setText(snapshot.error)
 
