@@ -27,7 +27,7 @@ def page(qtbot, ctx):
     widget.shutdown()
 
 
-def test_page_starts_shows_a_request_and_stops(qtbot, page, tmp_path):
+def test_page_starts_shows_a_request_and_stops(qtbot, page, demo_model):
     llama_server_or_skip()
     model = model_from_file(smollm2_135m())
     page.models_provider = lambda: [model]
@@ -49,6 +49,15 @@ def test_page_starts_shows_a_request_and_stops(qtbot, page, tmp_path):
     assert page.loaded.item(0, 1).text() == "loaded" and page.loaded.item(0, 2).text().endswith("MiB")
     assert page.memory.text().startswith("Memory (RSS) — server and its models")
     assert page.chart.lines["tps"].count() >= 1
+
+    # the Chat page loads another model: the server keeps serving, and the page counts both memories
+    from runtimes.llama_cpp.options import LlamaLoadOptions
+
+    page.ctx.models.load("llama.cpp", demo_model, LlamaLoadOptions(n_ctx=256, n_threads=1))
+    reply = client.completions.create(model=model.name, prompt="Hello", max_tokens=3)
+    assert reply.choices[0].text
+    qtbot.waitUntil(lambda: "Chat page model" in page.memory.text(), timeout=WAIT_MS)
+    page.ctx.models.unload()
 
     page.resize(1280, 720)
     if os.environ.get("WORKBENCH_SCREENSHOT_DIR"):
