@@ -14,8 +14,7 @@ from pathlib import Path
 KEY_ENV = "WORKBENCH_API_KEY"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 1234
-# llama-server has no runtime flag for the body limit: cpp-httplib's compiled-in 100 MiB applies.
-MAX_REQUEST_MIB = 100
+# Request bodies: llama-server has no flag for a limit; cpp-httplib's compiled-in 100 MiB applies.
 # No browser origin equals this (.invalid never resolves), so cross-origin pages are refused: CORS off.
 CORS_OFF_ORIGIN = "https://cors-disabled.invalid"
 
@@ -86,6 +85,8 @@ def check_port_free(host: str, port: int) -> None:
     """A clear error before llama-server fails with a bind message deep in its log."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # as llama-server does: a port left in TIME_WAIT by a stopped server is free, a listening one is not
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
