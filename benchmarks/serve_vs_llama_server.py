@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,24 @@ def run_clients(base: str, model: str, clients: int, n: int) -> dict:
     return {"tps": tokens / (end - start), "ttft_ms": 1000 * sum(r[0] for r in results) / clients, "tokens": tokens}
 
 
+def ttft_probe(sides: dict, samples: int) -> dict[str, list[float]]:
+    """The hop itself: one-token replies to a cached prompt, alternating sides; TTFT in ms."""
+    times: dict[str, list[float]] = {side: [] for side in sides}
+    for i in range(samples):
+        for side in (("bare", "served") if i % 2 == 0 else ("served", "bare")):
+            base, model = sides[side]
+            body = {"model": model, "prompt": PROMPT, "max_tokens": 1, "temperature": 0, "stream": True,
+                    "cache_prompt": True}
+            start = time.perf_counter()
+            with httpx.stream("POST", base + "/completions", json=body, timeout=600,
+                              headers={"Authorization": f"Bearer {KEY}"}) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: ") and '"text"' in line:
+                        times[side].append(1000 * (time.perf_counter() - start))
+                        break
+    return times
+
+
 def bare_server(binary: Path, model: Path, args, port: int, log: Path) -> subprocess.Popen:
     cmd = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(port), "-t", str(args.threads),
            "-np", str(args.parallel), "-c", str(args.ctx), "--api-key", KEY, "--metrics", "--no-ui"]
@@ -93,6 +112,7 @@ def main() -> int:
     parser.add_argument("-c", "--ctx", type=int, default=4096)
     parser.add_argument("-n", "--tokens", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--probe", type=int, default=30, help="one-token TTFT samples per side")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
     binary, served = find_llama_server(), model_from_file(args.model)
@@ -117,6 +137,7 @@ def main() -> int:
                         best[key] = result | {"ttft_best_ms": min(result["ttft_ms"], best.get(key, result)["ttft_ms"])}
                     else:
                         best[key]["ttft_best_ms"] = min(best[key]["ttft_best_ms"], result["ttft_ms"])
+        probe = ttft_probe(sides, args.probe)
         single = json.loads(httpx.post(sides["bare"][0] + "/completions", timeout=600, headers={
             "Authorization": f"Bearer {KEY}"}, json={"prompt": PROMPT, "max_tokens": args.tokens, "temperature": 0,
                                                     "ignore_eos": True}).text)["timings"]["predicted_per_second"]
@@ -133,10 +154,16 @@ def main() -> int:
         b, s = best[("bare", clients)], best[("served", clients)]
         print(f"| {clients} | {b['tps']:.1f} | {s['tps']:.1f} | {s['tps'] / b['tps']:.3f} | {b['ttft_best_ms']:.1f} "
               f"| {s['ttft_best_ms']:.1f} | {s['ttft_best_ms'] - b['ttft_best_ms']:+.1f} |")
+    med = {side: statistics.median(v) for side, v in probe.items()}
+    low = {side: min(v) for side, v in probe.items()}
+    print(f"\nTTFT probe ({args.probe} one-token replies to a cached prompt per side): median bare "
+          f"{med['bare']:.1f} ms, served {med['served']:.1f} ms ({med['served'] - med['bare']:+.1f} ms); "
+          f"min bare {low['bare']:.1f} ms, served {low['served']:.1f} ms ({low['served'] - low['bare']:+.1f} ms)")
     print(f"\nsingle stream: llama-server {single:.1f} t/s (its own timings) vs workbench generate {gen:.1f} t/s")
     if args.json_out:
-        args.json_out.write_text(json.dumps({f"{k[0]}@{k[1]}": v for k, v in best.items()} |
-                                            {"llama_server_tps": single, "workbench_generate_tps": gen}, indent=2))
+        record = {f"{k[0]}@{k[1]}": v for k, v in best.items()}
+        record |= {"llama_server_tps": single, "workbench_generate_tps": gen, "ttft_probe_ms": probe}
+        args.json_out.write_text(json.dumps(record, indent=2))
     return 0
 
 
