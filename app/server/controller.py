@@ -8,7 +8,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, replace
 
-from app.server.config import ServeConfig, new_api_key
+from app.server.config import ServeConfig, new_api_key, resolve_api_key
 from app.server.monitor import ServerSnapshot
 from app.server.names import ServedModel
 from app.server.process import ServerEvent
@@ -27,7 +27,7 @@ class ThroughputPoint:
 
 class ServerController:
     def __init__(self, config: ServeConfig | None = None):
-        self.config = config or ServeConfig(new_api_key())
+        self.config = config or ServeConfig(resolve_api_key(None)[0])  # WORKBENCH_API_KEY if set
         self.session: ServeSession | None = None
         self.models: list[ServedModel] = []
         self.requests: deque[RequestRecord] = deque(maxlen=LOG_ROWS)
