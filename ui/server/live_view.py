@@ -23,7 +23,7 @@ class LiveView:
     def __init__(self) -> None:
         self.loaded = LoadedTable()
         self.memory = QLabel()
-        self.chart = RollingChart("Throughput", "tokens/s · slots", LINES, min_y_max=4.0)
+        self.chart = RollingChart("Throughput", "t/s, slots", LINES, min_y_max=4.0)
         self.requests = RequestTable()
         self._t0: float | None = None
 

@@ -47,6 +47,7 @@ class RequestTable(QTableWidget):
         super().__init__(0, len(self.HEADERS))
         _setup(self, self.HEADERS)
         self.horizontalHeaderItem(1).setToolTip("llama-server does not log client addresses")
+        self.horizontalHeaderItem(3).setToolTip("prompt tokens evaluated; those reused from the slot's cache are not")
 
     def add_records(self, records: list[RequestRecord], limit: int = 500) -> None:
         for record in records:
