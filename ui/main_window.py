@@ -74,8 +74,8 @@ class MainWindow(QMainWindow):
         self.ctx.metrics_sampled.connect(self._on_metrics)
 
     def _build_shortcuts(self) -> None:
-        for index in range(self.nav.count()):
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+        for index in range(min(self.nav.count(), 10)):  # Ctrl+1 … Ctrl+9, then Ctrl+0 for the tenth
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{(index + 1) % 10}"), self)
             shortcut.activated.connect(lambda i=index: self.nav.setCurrentRow(i))
 
     def show_page(self, title: str) -> None:

@@ -14,11 +14,13 @@ from app.cli import (
     generate_cmd,
     infer_cmd,
     inspect_cmd,
+    ls_cmd,
     pull_cmd,
     quantize_cmd,
     rpc_host_cmd,
     runtimes_cmd,
     selftest_cmd,
+    serve_cmd,
     spec_bench_cmd,
     token_cmd,
     transcribe_cmd,
@@ -44,6 +46,8 @@ COMMANDS = (
     spec_bench_cmd,
     voice_cmd,
     transcribe_cmd,
+    serve_cmd,
+    ls_cmd,
 )
 
 

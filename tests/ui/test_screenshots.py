@@ -19,7 +19,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("Chat", "Voice", "Library", "Compare", "Speculative", "Tensors", "Monitor", "Runtimes", "Settings")
+PAGES = ("Chat", "Voice", "Library", "Compare", "Speculative", "Tensors", "Monitor", "Server", "Runtimes", "Settings")
 SCREEN = "1280x860x24"
 
 

@@ -14,8 +14,9 @@ def page_classes() -> list[type]:
     from ui.pages.speculative_page import SpeculativePage
     from ui.pages.tensor_page import TensorPage
     from ui.pages.voice_page import VoicePage
+    from ui.server.server_page import ServerPage
 
     return [
-        ChatPage, VoicePage, LibraryPage, ComparePage, SpeculativePage, TensorPage, MonitorPage, RuntimesPage,
-        SettingsPage,
+        ChatPage, VoicePage, LibraryPage, ComparePage, SpeculativePage, TensorPage, MonitorPage, ServerPage,
+        RuntimesPage, SettingsPage,
     ]

@@ -1,0 +1,1 @@
+"""The Server page: a thin Qt view over app.server.controller.ServerController."""
