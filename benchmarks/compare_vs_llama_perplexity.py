@@ -112,6 +112,10 @@ def _ratio(ours: float, theirs: float) -> str:
     return "1.0000" if ours == theirs else (f"{ours / theirs:.4f}" if theirs else "–")
 
 
+def _points(delta: float) -> str:
+    return f"{round(delta, 3) + 0.0:+.3f}"  # no "-0.000"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="reference GGUF, or 'demo' (default: the Gemma real-model file if present)")
@@ -171,7 +175,7 @@ def main() -> int:
         all_ok &= ok
         print(f"| {label} | {a['ppl']:.4f} | {b['ppl']:.4f} | {_ratio(round(b['ppl'], 4), a['ppl'])}"
               f" | {a['kld_mean']:.6f} | {b['kld_mean']:.6f} | {_ratio(round(b['kld_mean'], 6), a['kld_mean'])}"
-              f" | {a['same_top_pct']:.3f} | {b['same_top_pct']:.3f} | {b['same_top_pct'] - a['same_top_pct']:+.3f}"
+              f" | {a['same_top_pct']:.3f} | {b['same_top_pct']:.3f} | {_points(b['same_top_pct'] - a['same_top_pct'])}"
               f" | {'PASS' if ok else 'FAIL'} |")
     tokens = len(names) * args.chunks * args.ctx
     llama_tps, ours_tps = tokens / sum(_WALL), tokens / ours_wall
