@@ -108,6 +108,7 @@ def test_no_speed_test_overlaps_other_model_work(demo_ladder):
         overlapping = [o for o in [*others, *speeds] if o[2] < end and start < o[3] and o[:3] != (name, "speed", start)]
         assert overlapping == [], f"{name}'s speed test overlapped {overlapping}"
     assert all(r["tg_tps"] > 0 for r in outcome.records)
+    assert [r["speed_threads"] for r in outcome.records] == [2, 2, 2]  # all threads, as the reference had
 
 
 def test_cached_results_are_marked_with_their_date_and_remeasure_runs_them_again(demo_ladder, tmp_path):
