@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ctx", "-c", type=int, default=512, help="chunk size in tokens (llama-perplexity -c)")
     parser.add_argument("--chunks", type=int, default=None, help="at most this many chunks (default: all)")
     parser.add_argument("-t", "--threads", type=int, default=None, help="CPU threads (default: physical cores)")
-    parser.add_argument("-fa", "--flash-attn", nargs="?", const="on", default="on", choices=("on", "off"),
+    parser.add_argument("-fa", "--flash-attn", default="on", choices=("on", "off"),
                         help="flash attention (default on, as llama-perplexity's -fa auto picks on CPU and GPUs; "
                              "give the same setting to both tools)")
     parser.add_argument("--no-speed", action="store_true", help="skip the pp/tg speed test")
