@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,8 +27,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ctx", "-c", type=int, default=512, help="chunk size in tokens (llama-perplexity -c)")
     parser.add_argument("--chunks", type=int, default=None, help="at most this many chunks (default: all)")
     parser.add_argument("-t", "--threads", type=int, default=None, help="CPU threads (default: physical cores)")
-    parser.add_argument("-fa", "--flash-attn", action="store_true", help="use flash attention")
+    parser.add_argument("-fa", "--flash-attn", default="on", choices=("on", "off"),
+                        help="flash attention (default on, as llama-perplexity's -fa auto picks on CPU and GPUs; "
+                             "give the same setting to both tools)")
     parser.add_argument("--no-speed", action="store_true", help="skip the pp/tg speed test")
+    parser.add_argument("--remeasure", action="store_true",
+                        help="measure every model again instead of reusing results saved by an earlier run")
     parser.add_argument("--parallel", type=int, default=None,
                         help="variants evaluated at once when the fit estimate says they fit in memory together "
                              "(default: one per core, at most 4; 1 = one at a time)")
@@ -70,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     text, text_name = read_text(args.text)
     # rpc-server serves one client at a time: with remote devices the variants run one by one.
     spec = CompareSpec(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
-                       args.flash_attn, speed=not args.no_speed, max_parallel=1 if args.rpc else args.parallel,
+                       args.flash_attn == "on", speed=not args.no_speed,
+                       max_parallel=1 if args.rpc else args.parallel, remeasure=args.remeasure,
                        n_gpu_layers=args.n_gpu_layers, rpc=args.rpc)
     runner = CompareRunner(spec)
     cancel = CancelToken()
@@ -87,4 +93,21 @@ def run(args: argparse.Namespace) -> int:
         close()
     meta = {"reference": str(reference), "text": text_name, "n_ctx": args.ctx, "run_dir": str(outcome.run_dir)}
     print(render(outcome.records, args.output, meta))
+    note = cached_note(outcome.records)
+    if note:
+        print(f"workbench: {note}; --remeasure measures them again", file=sys.stderr)
     return 0
+
+
+def cached_note(records: list[dict]) -> str:
+    """Which results were read back from an earlier run, and when they were measured ('' if none)."""
+    cached = [r for r in records if r.get("cached")]
+    if not cached:
+        return ""
+    names = ", ".join(f"{Path(r['file']).name} ({measured_text(r)})" for r in cached)
+    return f"{len(cached)} cached result(s) from earlier runs: {names}"
+
+
+def measured_text(record: dict) -> str:
+    when = record.get("measured_at")
+    return "measured " + time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "date unknown"

@@ -5,7 +5,8 @@ in its own worker, their tokens streamed back as they come.
 and the CLI alike). Models are scheduled by memory like the quality run
 (``schedule``): the ones that fit together run concurrently, each with a
 share of the threads, and every event says how many ran at once, since
-concurrent workers share the CPU and their speeds with it.
+concurrent workers share the CPU and their speeds with it. Arena work never
+runs beside a Compare speed test (``solo``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.compare.schedule import (
     refuse_what_cannot_fit,
     threads_per_worker,
 )
+from app.compare.solo import GATE
 from app.compare.spec import AnyCancel
 from models.errors import WorkbenchError
 from models.gguf_info import read_gguf_info
@@ -159,15 +161,18 @@ def _run_wave(spec: ArenaSpec, wave: list[Path], facts: dict[Path, dict[str, Any
     def work(model: Path) -> None:
         prompt_index = 0
         try:
-            session = loader(model, options, cancel)
-            try:
-                for prompt_index, prompt in enumerate(spec.prompts):
-                    if cancel.cancelled:
-                        break
-                    events.put(ArenaStarted(str(model), prompt_index, facts[model], len(wave)))
-                    _generate(session, spec.request(prompt), str(model), prompt_index, events, cancel)
-            finally:
-                session.close()
+            with GATE.shared(cancel) as free:  # never beside a Compare speed test
+                if not free:
+                    return
+                session = loader(model, options, cancel)
+                try:
+                    for prompt_index, prompt in enumerate(spec.prompts):
+                        if cancel.cancelled:
+                            break
+                        events.put(ArenaStarted(str(model), prompt_index, facts[model], len(wave)))
+                        _generate(session, spec.request(prompt), str(model), prompt_index, events, cancel)
+                finally:
+                    session.close()
         except Exception as exc:  # a model that fails to load or dies shows its error in its column
             for index in range(prompt_index, len(spec.prompts)):  # every prompt it did not get to
                 events.put(ArenaError(str(model), index, str(exc) or type(exc).__name__))

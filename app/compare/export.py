@@ -13,7 +13,7 @@ COLUMNS = (
     "file", "size_bytes", "bpw", "ppl", "ppl_err", "kld_mean", "kld_median", "kld_p99", "same_top_pct",
     "rms_dp_pct", "pp_tps", "tg_tps", "peak_rss_bytes",
     "role", "quant", "kld_max", "kld_err", "same_top_err", "rms_dp_err", "ln_ppl_ratio", "ln_ppl_ratio_err",
-    "n_tokens_scored", "n_chunks", "eval_tps",
+    "n_tokens_scored", "n_chunks", "eval_tps", "speed_threads", "measured_at", "cached",
 )
 
 

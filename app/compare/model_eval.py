@@ -87,7 +87,9 @@ def speed(session: Session, request: BenchRequest, report: Report, cancel: Any) 
             if cancel is not None and cancel.cancelled:
                 return None
             by_test = {("pp" if r["n_prompt"] else "tg"): r["avg_ts"] for r in event.result}
-            return {"pp_tps": by_test.get("pp"), "tg_tps": by_test.get("tg")}
+            threads = {r["n_threads"] for r in event.result}
+            return {"pp_tps": by_test.get("pp"), "tg_tps": by_test.get("tg"),
+                    "speed_threads": threads.pop() if len(threads) == 1 else None}
     return None
 
 

@@ -9,7 +9,14 @@ a later run with more variants reuses the finished ones.
 Variants run concurrently when the fit estimate says they fit together in
 the free memory (``schedule``), each with its share of the threads; their
 speed tests then run one at a time with all threads, so tokens/s stay
-comparable whatever the schedule.
+comparable whatever the schedule. A speed test holds the process-wide gate
+(``solo``) alone, so no other model work of ours (another variant, the Arena)
+ever runs beside it.
+
+Records read back from an earlier run are marked ``cached`` and carry the time
+they were measured (``measured_at``); ``CompareSpec.remeasure`` measures every
+model again (the reference's log-probabilities, a pure function of file, text
+and settings, stay cached).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from app.compare.schedule import (
     refuse_what_cannot_fit,
     threads_per_worker,
 )
+from app.compare.solo import GATE, SoloGate
 from app.compare.spec import AnyCancel, CompareOutcome, CompareSpec, default_loader
 from runtimes.base import CancelToken, Session
 from runtimes.llama_cpp.options import LlamaLoadOptions
@@ -47,8 +55,9 @@ Loader = Callable[[Path, LlamaLoadOptions], Session]
 
 class CompareRunner:
     def __init__(self, spec: CompareSpec, loader: Loader | None = None, root: Path | None = None,
-                 budget: Callable[[], Budget] | None = None) -> None:
+                 budget: Callable[[], Budget] | None = None, gate: SoloGate | None = None) -> None:
         self.spec = spec
+        self.gate = gate or GATE
         self.loader = loader or default_loader
         self.budget = budget or Budget.available
         self.evaluated: list[str] = []  # models that needed a worker in this call (tests count them)
@@ -70,7 +79,7 @@ class CompareRunner:
         models = [Path(spec.reference), *map(Path, spec.variants)]
         done: dict[Path, dict[str, Any]] = {}
         for model in models:
-            record = self._saved_record(model)
+            record = None if spec.remeasure else self._saved_record(model)
             if record is not None:
                 done[model] = record
         todo = [m for m in models if m not in done]
@@ -112,21 +121,26 @@ class CompareRunner:
         stem = self.files.stem(model, is_reference)
         quality = self._saved_quality(stem)
         self._note_evaluated(model)
-        report(model, 0.0, "loading")
-        session = self.loader(model, self.spec.load_options())
+        session: Session | None = None
         try:
-            if quality is None:
-                quality = self._quality(session, model, stem, is_reference, report, cancel)
-                if quality is None:
+            with self.gate.shared(cancel) as free:  # loading and scoring: never beside a speed test
+                if not free:
                     return None
-                quality["peak_rss_bytes"] = session.stats.peak_rss_bytes
-                write_json(self.files.quality(stem), quality)  # a cancel during the speed test keeps it
+                report(model, 0.0, "loading")
+                session = self.loader(model, self.spec.load_options())
+                if quality is None:
+                    quality = self._quality(session, model, stem, is_reference, report, cancel)
+                    if quality is None:
+                        return None
+                    quality["peak_rss_bytes"] = session.stats.peak_rss_bytes
+                    write_json(self.files.quality(stem), quality)  # a cancel during the speed test keeps it
             speed = self._speed(session, model, report, cancel)
             if speed is None:
                 return None
             peak = session.stats.peak_rss_bytes
         finally:
-            session.close()
+            if session is not None:
+                session.close()
         return self._finish(model, stem, is_reference, quality, speed, peak)
 
     # -- a wave of variants: quality concurrently, then speed one at a time ---
@@ -144,12 +158,14 @@ class CompareRunner:
                 quality = self._saved_quality(stem)
                 if quality is None:
                     self._note_evaluated(model)
-                    report(model, 0.0, "loading")
-                    with self.loader(model, self.spec.load_options(n_threads)) as session:
-                        quality = self._quality(session, model, stem, False, report, stop)
-                        if quality is not None:
-                            quality["peak_rss_bytes"] = session.stats.peak_rss_bytes
-                            write_json(self.files.quality(stem), quality)
+                    with self.gate.shared(stop) as free:  # never beside a speed test
+                        if free:
+                            report(model, 0.0, "loading")
+                            with self.loader(model, self.spec.load_options(n_threads)) as session:
+                                quality = self._quality(session, model, stem, False, report, stop)
+                                if quality is not None:
+                                    quality["peak_rss_bytes"] = session.stats.peak_rss_bytes
+                                    write_json(self.files.quality(stem), quality)
                 qualities[model] = quality
             except BaseException as exc:  # stop the siblings, re-raised below
                 errors.append(exc)
@@ -185,7 +201,7 @@ class CompareRunner:
         if str(model) not in self.evaluated:  # resumed from a saved quality pass
             self._note_evaluated(model)
         report(model, model_eval.QUALITY_SHARE, "loading for the speed test")
-        with self.loader(model, self.spec.load_options()) as session:
+        with self.loader(model, self.spec.load_options()) as session:  # loads beside nothing but our own wave
             speed = self._speed(session, model, report, cancel)
             peak = session.stats.peak_rss_bytes
         return None if speed is None else self._finish(model, stem, False, quality, speed, peak)
@@ -210,13 +226,18 @@ class CompareRunner:
                cancel: CancelToken | None) -> dict[str, Any] | None:
         if not self.spec.speed:
             return {"pp_tps": None, "tg_tps": None}
-        return model_eval.speed(session, self.spec.bench_request(), lambda f, w: report(model, f, w), cancel)
+        waiting = lambda: report(model, model_eval.QUALITY_SHARE, "speed test waits for other model work")  # noqa: E731
+        with self.gate.solo(cancel, waiting) as alone:
+            if not alone:
+                return None
+            return model_eval.speed(session, self.spec.bench_request(), lambda f, w: report(model, f, w), cancel)
 
     def _finish(self, model: Path, stem: str, is_reference: bool, quality: dict[str, Any],
                 speed: dict[str, Any], peak_rss: int) -> dict[str, Any]:
         quality = dict(quality)
         peak_rss = max(peak_rss, quality.pop("peak_rss_bytes", 0))  # the quality worker's, when separate
-        record = {**model_eval.file_facts(model, is_reference), **quality, **speed, "peak_rss_bytes": peak_rss}
+        record = {**model_eval.file_facts(model, is_reference), **quality, **speed, "peak_rss_bytes": peak_rss,
+                  "measured_at": time.time(), "cached": False}
         write_json(self.files.record(stem), record)
         self.files.quality(stem).unlink(missing_ok=True)
         with self._lock:
@@ -232,9 +253,13 @@ class CompareRunner:
             return None
         record = json.loads(path.read_text())
         record["file"] = str(model)  # the same bytes may have moved
+        record.setdefault("measured_at", path.stat().st_mtime)  # records from before the field
+        record["cached"] = True
         return record
 
     def _saved_quality(self, stem: str) -> dict[str, Any] | None:
+        if self.spec.remeasure:
+            return None
         path = self.files.quality(stem)
         return json.loads(path.read_text()) if path.is_file() and self.reference.exists() else None
 
@@ -247,6 +272,7 @@ class CompareRunner:
         info = json.loads(info_path.read_text()) if info_path.is_file() else {"created": time.time()}
         spec = asdict(replace(self.spec, text=b""))
         spec.pop("text")
+        spec.pop("remeasure")  # how this call ran, not what the run is
         spec["reference"] = str(self.spec.reference)
         known = info.get("variants", [])
         spec["variants"] = known + [str(v) for v in self.spec.variants if str(v) not in known]

@@ -68,6 +68,10 @@ def test_run_cancel_resume_and_results(qtbot, page, demo_ladder, tmp_path):
     assert not page.outcome.cancelled and not page.error_banner.message
     assert str(demo_ladder["F32"]) not in page.outcome.evaluated
     assert page.outcome.records[0]["quant"] == "F32"
+    # The reference's figures came from the first run: its row and the state line say cached, with the date.
+    measured = column(page, "Measured")
+    assert measured["F32"].startswith("cached · ") and not measured["Q2_K"].startswith("cached")
+    assert "cached from earlier runs" in page.state_label.text() and page.remeasure_button.isEnabled()
 
     # Table: 3 rows with numbers; the reference sorts first (largest).
     assert page.table.proxy.rowCount() == 3
@@ -110,6 +114,13 @@ def test_run_cancel_resume_and_results(qtbot, page, demo_ladder, tmp_path):
     page._open_history(0)
     wait_idle(qtbot, page)
     assert page.table.proxy.rowCount() == 3
+
+    # Re-measure: every model is measured again, nothing is marked cached.
+    qtbot.mouseClick(page.remeasure_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, page)
+    assert len(page.outcome.evaluated) == 3 and not page.error_banner.message
+    assert not any(text.startswith("cached") for text in column(page, "Measured").values())
+    assert "cached" not in page.state_label.text()
 
     png = Path(os.environ.get("WORKBENCH_COMPARE_PNG", tmp_path / "compare_page.png"))  # set it to look
     qtbot.wait(50)  # let the charts lay out before grabbing

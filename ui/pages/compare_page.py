@@ -10,6 +10,7 @@ Cancel resumes. The Arena tab runs the same files side by side on prompts.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +94,14 @@ class ComparePage(QWidget):
         row.addWidget(self.state_label, 1)
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
-        self.run_button.clicked.connect(self.run)
+        self.run_button.clicked.connect(lambda: self.run())
+        self.remeasure_button = QPushButton("Re-measure")
+        self.remeasure_button.setToolTip("Measure every model again instead of reusing results saved by earlier runs")
+        self.remeasure_button.clicked.connect(lambda: self.run(remeasure=True))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.run_button)
+        row.addWidget(self.remeasure_button)
         row.addWidget(self.cancel_button)
         return row
 
@@ -139,8 +144,7 @@ class ComparePage(QWidget):
     def is_running(self) -> bool:
         return self._run_worker is not None
 
-    @Slot()
-    def run(self) -> None:
+    def run(self, remeasure: bool = False) -> None:
         if self.is_running() or not self.setup.is_ready():
             return
         self.error_banner.clear()
@@ -149,7 +153,7 @@ class ComparePage(QWidget):
         self.progress.show()
         self.state_label.setText("Comparing…")
         self._run_worker = start_worker(
-            compare_job(self.setup.request()),
+            compare_job(replace(self.setup.request(), remeasure=remeasure)),
             on_yield=self._on_event,
             on_error=self._on_run_error,
             on_finish=self._on_run_finished,
@@ -176,7 +180,7 @@ class ComparePage(QWidget):
         if outcome.cancelled:
             self.state_label.setText(f"Cancelled · {len(outcome.records)} finished model(s) kept; Run resumes")
         else:
-            self.state_label.setText(f"Done · {len(outcome.records)} models")
+            self.state_label.setText(f"Done · {len(outcome.records)} models" + _cached_text(outcome.records))
 
     @Slot(object, str)
     def _on_run_error(self, error: Exception, _trace: str) -> None:
@@ -200,6 +204,7 @@ class ComparePage(QWidget):
         running = self.is_running()
         self.run_button.setEnabled(not running and self.setup.is_ready())
         self.run_button.setToolTip("" if self.setup.is_ready() else "Add 2–8 GGUF files first")
+        self.remeasure_button.setEnabled(not running and self.setup.is_ready())
         self.cancel_button.setEnabled(running)
         self.setup.setEnabled(not running)
         for button in self.export_buttons.values():
@@ -323,6 +328,14 @@ def _points(records: list[dict[str, Any]], key: str, scale: float) -> list[PlotP
         for r in records
         if r.get(key) is not None
     ]
+
+
+def _cached_text(records: list[dict[str, Any]]) -> str:
+    cached = [r for r in records if r.get("cached")]
+    if not cached:
+        return ""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(min(r.get("measured_at") or 0 for r in cached)))
+    return f" · {len(cached)} cached from earlier runs (measured since {when}); Re-measure runs them again"
 
 
 def _readable(error: Exception) -> str:

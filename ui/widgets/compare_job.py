@@ -28,6 +28,7 @@ class CompareRequest:
     text_file: Path | None  # None: the bundled default text
     n_ctx: int
     n_chunks: int | None
+    remeasure: bool = False  # measure every model again instead of reusing saved results
 
 
 def compare_job(request: CompareRequest):
@@ -35,7 +36,8 @@ def compare_job(request: CompareRequest):
         reference = request.reference or reference_order(request.files)
         variants = [f for f in request.files if f != reference]
         text, text_name = read_text(request.text_file)
-        spec = CompareSpec(reference, variants, text, text_name, request.n_ctx, request.n_chunks)
+        spec = CompareSpec(reference, variants, text, text_name, request.n_ctx, request.n_chunks,
+                           remeasure=request.remeasure)
         runner = CompareRunner(spec)
         events: queue.Queue = queue.Queue()
         result: dict[str, Any] = {}

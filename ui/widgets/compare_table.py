@@ -3,6 +3,7 @@ list of records, sorted numerically through a proxy (SortRole holds numbers)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,13 @@ def _ppl_text(r: dict[str, Any]) -> str:
     return f"{r['ppl']:.{digits}f} ± {r.get('ppl_err') or 0:.{digits}f}"
 
 
+def _measured_text(r: dict[str, Any]) -> str:
+    """When the row was measured; 'cached' when it was read back from an earlier run."""
+    when = r.get("measured_at")
+    stamp = time.strftime("%m-%d %H:%M", time.localtime(when)) if when else "?"
+    return f"cached · {stamp}" if r.get("cached") else stamp
+
+
 def _name_text(r: dict[str, Any]) -> str:
     return variant_name(r) + ("  (ref)" if r.get("role") == "reference" else "")
 
@@ -65,6 +73,8 @@ COLUMNS = [
     _col("pp t/s", _num("pp_tps", 1), "prompt processing speed"),
     _col("tg t/s", _num("tg_tps", 1), "generation speed"),
     _col("RSS MiB", _num("peak_rss_bytes", 0, MIB), "peak memory of the model worker"),
+    Column("Measured", lambda r: r.get("measured_at") or 0, _measured_text,
+           "when these numbers were measured; 'cached' rows come from an earlier run (Re-measure runs them again)"),
     Column("File", lambda r: Path(r["file"]).name, lambda r: Path(r["file"]).name),
 ]
 
