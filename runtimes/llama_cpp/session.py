@@ -56,6 +56,7 @@ class LlamaSession(Session):
                 type_v=_ggml_type(options.type_v),
                 use_mmap=options.use_mmap,
                 use_mlock=options.use_mlock,
+                swa_full=options.swa_full,
                 verbose=verbose,
             )
         except (ValueError, RuntimeError) as exc:
