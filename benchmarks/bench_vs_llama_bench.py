@@ -10,8 +10,8 @@ and `workbench generate` (n_gen tokens, default sampling) in a rotating order. T
 compares the fastest single repetition of each tool (on a shared, noisy machine the best
 sample is the one least disturbed); the target is workbench >= 0.97 x llama-bench for every
 test. Exit status 1 if any test misses it. CPU ms/tok: workbench measures its worker's CPU
-time over the timed repetitions; llama-bench's is its whole process (load and warmup
-included) over the tokens of all its runs, so it reads a little high.
+time over the timed repetitions; for llama-bench it is its process CPU time (rusage) less
+that of a load-only run (-p 0 -n 1), over the tokens decoded (warmup included).
 """
 
 from __future__ import annotations
@@ -110,14 +110,20 @@ def run_tool(tool: str, llama_bench: Path, model: Path, args: argparse.Namespace
         return [{"n_prompt": 0, "n_gen": args.n_gen, "avg_ts": stats["gen_tps"], "samples_ts": [stats["gen_tps"]],
                  "cpu_ms_per_token": stats["gen_cpu_ms_per_token"], "generated": stats["n_gen"]}]
     records = []
+    base_cpu_s = None
     for p, n in ((args.n_prompt, 0), (0, args.n_gen)):
         common = f"-p {p} -n {n} -r {args.reps} -t {args.threads} -ngl 0 -o json".split()
         if tool == "workbench":
             records += json.loads(_run([*workbench_command(), "bench", str(model), *common])[0])
             continue
-        out, cpu_s = _run([str(llama_bench), "-m", str(model), *common, "-fa", "0"])
+        lb = [str(llama_bench), "-m", str(model), "-fa", "0"]
+        if base_cpu_s is None:  # load + 2 decodes (warmup and one timed token): subtracted below
+            base_cpu_s = _run([*lb, *f"-p 0 -n 1 -r 1 -t {args.threads} -ngl 0 -o json".split()])[1]
+        out, cpu_s = _run([*lb, *common])
+        # llama-bench warms pp up with a whole run, tg with one token
+        tokens = (args.reps + 1) * p if p else args.reps * n + 1
         for record in json.loads(out):
-            record["cpu_ms_per_token"] = 1000 * cpu_s / ((args.reps + 1) * (p + n))  # + 1: the warmup
+            record["cpu_ms_per_token"] = 1000 * (cpu_s - base_cpu_s) / (tokens - 2)
             records.append(record)
     return records
 
@@ -186,8 +192,7 @@ def compare(model: Path, llama_bench: Path, args: argparse.Namespace) -> tuple[b
                 verdict = f"{best / max(by_tool['workbench']):.3f} x workbench bench"
             print(f"{test:<8} {tool:<12} {best:>9.2f} {median:>11.2f} {min(cpu[test][tool]):>11.3f}"
                   f" {best / ref:>11.3f}  {verdict}")
-    print("best: fastest single repetition; ratio: over llama-bench's best; CPU: lowest run"
-          " (llama-bench's includes its load and warmup)")
+    print("best: fastest single repetition; ratio: over llama-bench's best; CPU ms/tok: lowest run")
     return ok, {"model": str(model), "threads": args.threads, "samples": samples, "cpu": cpu, "runs": raw}
 
 
