@@ -18,11 +18,16 @@ Builder = Callable[[Path, Progress], list[tuple[str, Path]]]
 # kind -> "module:function"; the text-model ladder is built by demo_cmd itself.
 DEMO_KINDS: dict[str, str] = {
     "coreml": "models.demo_coreml:build_demo_coreml",
+    "gemma3": "models.demo_gemma3:build_demo_gemma3",
     "onnx": "models.demo_onnx:build_demo_onnx",
     "spec-pair": "models.demo_draft_pair:build_demo_pair",
     "vlm": "models.demo_mmproj:build_demo_vlm",
     "whisper": "models.demo_whisper:build_demo_whisper",
 }
+
+# Kinds whose tokenizer is one of llama.cpp's models/ggml-vocab-NAME.gguf files: kind -> NAME.
+# The caller finds the file (in the pinned sdist) and passes it as vocab_file=.
+REAL_VOCAB: dict[str, str] = {"gemma3": "llama-spm"}
 
 
 def demo_builder(kind: str) -> Builder:

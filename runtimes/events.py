@@ -56,6 +56,7 @@ class GenerationStats:
     ttft_s: float = 0.0
     prompt_s: float = 0.0
     gen_s: float = 0.0
+    gen_cpu_s: float = 0.0  # process CPU time (all threads) over the same span as gen_s
     peak_rss_bytes: int = 0
     vram_bytes: int | None = None
     stop_reason: str = ""  # "eos", "length", "stop", "cancelled"
@@ -76,6 +77,10 @@ class GenerationStats:
         # gen_s spans first to last token: n_gen - 1 intervals.
         return (self.n_gen - 1) / self.gen_s if self.n_gen > 1 and self.gen_s > 0 else 0.0
 
+    @property
+    def gen_cpu_ms_per_token(self) -> float:
+        return 1000.0 * self.gen_cpu_s / (self.n_gen - 1) if self.n_gen > 1 else 0.0
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "n_prompt": self.n_prompt,
@@ -85,6 +90,7 @@ class GenerationStats:
             "ttft_s": self.ttft_s,
             "prompt_tps": self.prompt_tps,
             "gen_tps": self.gen_tps,
+            "gen_cpu_ms_per_token": self.gen_cpu_ms_per_token,
             "peak_rss_bytes": self.peak_rss_bytes,
             "vram_bytes": self.vram_bytes,
             "stop_reason": self.stop_reason,

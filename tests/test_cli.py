@@ -34,6 +34,7 @@ def test_bench_json_has_llama_bench_fields(demo_model, capsys):
         assert LLAMA_BENCH_FIELDS <= record.keys()
         assert len(record["samples_ts"]) == 2
         assert record["avg_ts"] > 0
+        assert len(record["samples_cpu_ns"]) == 2 and record["cpu_ms_per_token"] > 0
         assert record["n_threads"] == 2
         assert record["model_filename"] == str(demo_model)
 
@@ -52,6 +53,7 @@ def test_generate_streams_text_and_prints_a_stats_line(demo_model):
     result = workbench("generate", str(demo_model), "-p", "Hi", "-n", "6", "-c", "256", "--temp", "0")
     assert result.returncode == 0
     assert "TTFT" in result.stderr and "gen" in result.stderr and "peak RSS" in result.stderr
+    assert "ms/tok" in result.stderr  # the worker's CPU time per generated token
 
 
 def test_inspect_json(demo_model, capsys):

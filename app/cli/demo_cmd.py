@@ -7,8 +7,9 @@ from pathlib import Path
 
 from app.cli.progress import progress_bar
 from app.paths import demo_models_dir
-from models.demo_catalog import DEMO_KINDS, demo_builder
+from models.demo_catalog import DEMO_KINDS, REAL_VOCAB, demo_builder
 from models.demo_factory import QUANT_LADDER, SPECS, build_demo_models
+from models.errors import WorkbenchError
 
 HELP = "write small demo models (a GGUF K-quant ladder, and the other runtimes' kinds) with no download"
 
@@ -31,18 +32,29 @@ def run(args: argparse.Namespace) -> int:
     wanted = [k.strip() for k in args.kinds.split(",") if k.strip()]
     if "all" in wanted:
         wanted = ["text", *sorted(DEMO_KINDS)]
-    builders = [demo_builder(k) for k in wanted if k != "text"]  # unknown kinds fail before any work
+    builders = [(k, demo_builder(k)) for k in wanted if k != "text"]  # unknown kinds fail before any work
     if "text" in wanted:
         _build_text(args, out_dir)
-    for builder in builders:
+    for kind, builder in builders:
+        extra = {"vocab_file": real_vocab_file(REAL_VOCAB[kind])} if kind in REAL_VOCAB else {}
         update, close = progress_bar()
         try:
-            files = builder(Path(out_dir), update)
+            files = builder(Path(out_dir), update, **extra)
         finally:
             close()
         for label, path in files:
             print(f"{label:>16}  {_size(path) / 2**20:8.2f} MiB  {path}")
     return 0
+
+
+def real_vocab_file(name: str) -> Path:
+    """llama.cpp's models/ggml-vocab-NAME.gguf from the pinned llama-cpp-python sdist."""
+    from runtimes.llama_cpp.native_build import BuildError, sdist_root
+
+    try:
+        return sdist_root() / "vendor" / "llama.cpp" / "models" / f"ggml-vocab-{name}.gguf"
+    except BuildError as exc:
+        raise WorkbenchError(f"no llama.cpp vocabulary ggml-vocab-{name}.gguf here: {exc}") from exc
 
 
 def _build_text(args: argparse.Namespace, out_dir: Path) -> None:

@@ -3,7 +3,8 @@
 Same procedure as llama.cpp's tools/llama-bench: random tokens, one warmup,
 then ``reps`` timed runs; pp = one batched decode of n_prompt tokens, tg =
 n_gen single-token decodes, each followed by a synchronize. Records carry
-llama-bench's field names so both tools' JSON can be compared line by line.
+llama-bench's field names so both tools' JSON can be compared line by line,
+plus the process CPU time per token (samples_cpu_ns, cpu_ms_per_token).
 """
 
 from __future__ import annotations
@@ -88,25 +89,27 @@ def run_bench(
                 _test_prompt(llama_cpp, llm, n_prompt, rng)
             if n_gen:
                 _test_gen(llama_cpp, llm, 1, rng)
-        samples = []
+        samples, cpu_samples = [], []
         for rep in range(request.reps):
             if cancel is not None and cancel.cancelled:
                 yield Done(result=records)
                 return
             _clear(llama_cpp, llm)
-            t0 = time.perf_counter_ns()
+            c0, t0 = time.process_time_ns(), time.perf_counter_ns()
             if n_prompt:
                 _test_prompt(llama_cpp, llm, n_prompt, rng)
             if n_gen:
                 _test_gen(llama_cpp, llm, n_gen, rng)
             samples.append(time.perf_counter_ns() - t0)
+            cpu_samples.append(time.process_time_ns() - c0)
             yield Metrics({"done": index * request.reps + rep + 1, "total": total})
-        records.append(_record(llm, model, options, n_threads, n_prompt, n_gen, samples))
+        records.append(_record(llm, model, options, n_threads, n_prompt, n_gen, samples, cpu_samples))
     yield Done(result=records)
 
 
 def _record(
-    llm: Any, model: Path, options: LlamaLoadOptions, n_threads: int, n_prompt: int, n_gen: int, samples: list[int]
+    llm: Any, model: Path, options: LlamaLoadOptions, n_threads: int, n_prompt: int, n_gen: int, samples: list[int],
+    cpu_samples: list[int],
 ) -> dict[str, Any]:
     devices = list_devices()
     info = build_info()
@@ -153,4 +156,7 @@ def _record(
         "stddev_ts": statistics.stdev(ts) if len(ts) > 1 else 0.0,
         "samples_ns": samples,
         "samples_ts": ts,
+        # Not in llama-bench's JSON: the worker process's CPU time (all threads) per token.
+        "samples_cpu_ns": cpu_samples,
+        "cpu_ms_per_token": statistics.fmean(cpu_samples) / 1e6 / (n_prompt + n_gen),
     }

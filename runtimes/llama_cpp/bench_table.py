@@ -15,11 +15,12 @@ def bench_test_name(record: dict[str, Any]) -> str:
 
 
 def bench_markdown(records: list[dict[str, Any]]) -> str:
-    header = "| model | size | params | backend | threads | test | t/s |"
-    lines = [header, "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    header = "| model | size | params | backend | threads | test | t/s | CPU ms/tok |"
+    lines = [header, "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
     for r in records:
         lines.append(
             f"| {r['model_type']} | {r['model_size'] / 2**20:.2f} MiB | {r['model_n_params'] / 1e6:.2f} M"
-            f" | {r['backends']} | {r['n_threads']} | {bench_test_name(r)} | {r['avg_ts']:.2f} ± {r['stddev_ts']:.2f} |"
+            f" | {r['backends']} | {r['n_threads']} | {bench_test_name(r)} | {r['avg_ts']:.2f} ± {r['stddev_ts']:.2f}"
+            f" | {r['cpu_ms_per_token']:.3f} |"
         )
     return "\n".join(lines)

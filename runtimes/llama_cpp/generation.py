@@ -5,7 +5,8 @@ Timing definitions (shown under every reply and by ``workbench generate``):
 * prompt t/s: llama.cpp's own prompt-eval counter (llama_perf_context), the
   number llama-cli prints as "prompt eval time".
 * generation t/s: (tokens - 1) / wall time between the first and the last
-  token, i.e. each interval is one decode plus one sample.
+  token, i.e. each interval is one decode plus one sample; the process CPU
+  time over the same span gives CPU ms per token.
 """
 
 from __future__ import annotations
@@ -71,16 +72,17 @@ def generate(llm: Any, request: TextRequest, cancel: CancelToken | None,
     )
     stats.stop_reason = "length"
     t_first = t_last = t_start
+    cpu_first = cpu_last = 0.0
     try:
         for token in stream:
-            now = time.perf_counter()
+            now, cpu_now = time.perf_counter(), time.process_time()
             if stats.n_gen == 0:
-                t_first = now
+                t_first, cpu_first = now, cpu_now
                 stats.ttft_s = t_first - t_start
             if llama_cpp.llama_vocab_is_eog(vocab, token):
                 stats.stop_reason = "eos"
                 break
-            t_last = now
+            t_last, cpu_last = now, cpu_now
             stats.n_gen += 1
             yield Token(text.feed(token_piece(vocab, token)), token)
             if text.stopped:
@@ -102,6 +104,7 @@ def generate(llm: Any, request: TextRequest, cancel: CancelToken | None,
     if prefilled is not None:
         prefilled.add_to(stats)
     stats.gen_s = t_last - t_first
+    stats.gen_cpu_s = cpu_last - cpu_first
     stats.peak_rss_bytes = own_peak_rss()
     stats.vram_bytes = process_vram()
     yield Done(stats)

@@ -24,6 +24,7 @@ class LlamaLoadOptions(LoadOptions):
     type_v: str = "f16"
     use_mmap: bool = True
     use_mlock: bool = False
+    swa_full: bool | None = None  # None: llama.cpp's default (a full-size SWA cache); llama-bench uses False
     speculative: SpeculativeOptions | None = None  # draft model or prompt lookup; None: plain
     # Vision: None (text only), "auto" (the paired mmproj, if any) or a path;
     # chat_handler names a vision_handlers.HANDLERS entry, or "auto".

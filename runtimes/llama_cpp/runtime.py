@@ -56,11 +56,16 @@ class LlamaCppRuntime(Runtime):
 
         n_prompt = tuple(spec.params.get("n_prompt") or (512,))
         n_gen = tuple(spec.params.get("n_gen") or (128,))
-        request = BenchRequest(n_prompt, n_gen, spec.repetitions, spec.warmup)
-        # llama-bench sizes the context to the longest test.
-        n_ctx = max((*n_prompt, *n_gen, 1))
-        options = LlamaLoadOptions.from_params(spec.params, n_ctx=n_ctx, n_threads=spec.n_threads)
-        return [BenchRun(model.name, options, request)]
+        # llama-bench gives every test its own context of exactly n_prompt + n_gen tokens with a
+        # window-sized SWA cache; a bigger KV cache makes each decode attend over more cells.
+        tests = [(p, 0) for p in n_prompt if p > 0] + [(0, g) for g in n_gen if g > 0]
+        runs = []
+        for p, g in tests:
+            options = LlamaLoadOptions.from_params(spec.params, n_ctx=p + g, n_threads=spec.n_threads)
+            options.swa_full = False
+            request = BenchRequest((p,), (g,), spec.repetitions, spec.warmup)
+            runs.append(BenchRun(f"{model.name} {'pp' if p else 'tg'}{p or g}", options, request))
+        return runs
 
     def bench_markdown(self, records: list[dict[str, Any]]) -> str:
         from runtimes.llama_cpp.bench_table import bench_markdown

@@ -66,6 +66,7 @@ class LlamaSession(Session):
                     use_mmap=options.use_mmap,
                     use_mlock=options.use_mlock,
                     tensor_split=list(options.tensor_split) if options.tensor_split else None,
+                    swa_full=options.swa_full,
                     verbose=verbose,
                 )
         except (ValueError, RuntimeError) as exc:
