@@ -302,7 +302,8 @@ def largest_context(shape: ModelShape, req: FitRequest, machine: Machine, est_of
     """Largest context that fits, up to the training context; 0 if none.
 
     A multiple of 256 (llama.cpp pads to that), or the requested context itself when
-    that fits and no multiple of 256 above it does, so it never contradicts a fit.
+    that fits and is larger (not a multiple of 256, or past the training context), so
+    a suggestion never reads "use less" for a context that fits.
     """
     est_of = est_of or (lambda r: estimate(shape, r))
 
@@ -318,7 +319,7 @@ def largest_context(shape: ModelShape, req: FitRequest, machine: Machine, est_of
             lo = mid
         else:
             hi = mid - 1
-    if lo * 256 < req.n_ctx <= limit and fits(req.n_ctx):
+    if lo * 256 < req.n_ctx and fits(req.n_ctx):
         return req.n_ctx
     return lo * 256
 
