@@ -11,6 +11,10 @@ worker's peak RSS (VmHWM) two predictions:
   header    the header-only formula (models.fit_estimate), used for remote files.
 
     .venv/bin/python benchmarks/fit_accuracy.py [--contexts 2048 4096 8192] [--json]
+        [--save-peaks FILE | --peaks FILE]
+
+Measuring takes long on a small machine (an 8192-token prompt per case), so the
+peaks can be saved as JSON lines and reused to recompute the predictions.
 """
 
 from __future__ import annotations
@@ -80,13 +84,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contexts", type=int, nargs="+", default=[2048, 4096, 8192])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--save-peaks", type=Path, help="append each measured peak to this JSON-lines file")
+    parser.add_argument("--peaks", type=Path, help="reuse peaks saved by --save-peaks instead of measuring")
     args = parser.parse_args()
+    saved = {}
+    if args.peaks:
+        for line in args.peaks.read_text().splitlines():
+            r = json.loads(line)
+            saved[(r["model"], r["n_ctx"], r["kv"])] = (r["peak"], r["n_prompt"])
     rows = []
-    for name, model in (("gemma-3-270m Q4_K_M", gemma3_270m()), ("SmolLM2-135M Q4_1", smollm2_135m())):
+    for key, name, model in (("gemma", "gemma-3-270m Q4_K_M", gemma3_270m()),
+                             ("smollm", "SmolLM2-135M Q4_1", smollm2_135m())):
         for n_ctx in args.contexts:
             for kv in KV_TYPES:
                 noalloc, header = predict(model, n_ctx, kv)
-                measured, n_prompt = measure(model, n_ctx, kv)
+                if args.peaks:
+                    measured, n_prompt = saved[(key, n_ctx, kv)]
+                else:
+                    measured, n_prompt = measure(model, n_ctx, kv)
+                if args.save_peaks:
+                    with args.save_peaks.open("a") as f:
+                        f.write(json.dumps({"model": key, "n_ctx": n_ctx, "kv": kv, "peak": measured,
+                                            "n_prompt": n_prompt}) + "\n")
                 rows.append({"model": name, "n_ctx": n_ctx, "kv": kv, "n_prompt": n_prompt, "measured": measured,
                              "noalloc": noalloc, "header": header,
                              "noalloc_err": 100 * (noalloc - measured) / measured,
@@ -101,7 +120,8 @@ def main() -> int:
     print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['model']} | {r['n_ctx']} | {r['kv']} | {r['n_prompt']} | {r['measured'] / mib:.1f} | "
-              f"{r['noalloc'] / mib:.1f} | {r['noalloc_err']:+.1f}% | {r['header'] / mib:.1f} | {r['header_err']:+.1f}% |")
+              f"{r['noalloc'] / mib:.1f} | {r['noalloc_err']:+.1f}% | "
+              f"{r['header'] / mib:.1f} | {r['header_err']:+.1f}% |")
     for key in ("noalloc_err", "header_err"):
         print(f"worst {key.split('_')[0]} error: {max(abs(r[key]) for r in rows):.1f}% (target 10%, aim 5%)")
     return 0

@@ -25,6 +25,9 @@ worker's peak RSS once a prompt has filled the context. The pieces, all in bytes
             plus one row of logits (4*n_vocab); n_masks is 2 with sliding-window
             attention (one mask per cache). The reserved size (VRAM on a GPU, where
             all of it is allocated) is the larger of that and n_ub*4*(n_vocab + 3*n_embd).
+  work      without flash attention the CPU backend converts the f32 softmax(KQ)
+            to the V cache's type for the KQV product, in a work buffer outside
+            llama.cpp's accounting: n_ub*n_kv*n_head*bytes(V).
   output    the host output buffer: one row of logits, 4*n_vocab.
   tokenizer llama.cpp's vocabulary tables: 12 MiB + 121 bytes per token, measured
             with vocab-only loads of Gemma 3 (262k tokens) and SmolLM2 (49k).
@@ -197,6 +200,8 @@ def estimate(shape: ModelShape, req: FitRequest) -> MemoryEstimate:
     # With layers on the GPU the CPU still holds the embeddings' activations.
     compute_ram = (compute_in_use_bytes(shape, req.n_ctx, req.uses_flash_attn) if not gpu_layers
                    else N_UBATCH * 4 * (shape.n_embd + shape.n_vocab))
+    if not gpu_layers and not req.uses_flash_attn:
+        compute_ram += cpu_work_buffer_bytes(shape, req.n_ctx, req.kv_type)
     overhead = fixed_overhead_bytes(shape.n_vocab)
     ram = w_ram + repack + (kv_total - kv_vram) + compute_ram + overhead
     vram = w_vram + kv_vram + compute_vram + (GPU_CONTEXT_OVERHEAD if gpu_layers else 0)
@@ -229,6 +234,17 @@ def compute_in_use_bytes(shape: ModelShape, n_ctx: int, flash_attn: bool) -> int
     n_embd_gqa = shape.n_head_kv * shape.head_dim_k
     scores = n_ub * n_kv * 4 * (shape.n_head + shape.n_masks)
     return scores + n_ub * 4 * (2 * shape.n_ff + n_embd_gqa) + 4 * shape.n_vocab
+
+
+def cpu_work_buffer_bytes(shape: ModelShape, n_ctx: int, kv_type: str) -> int:
+    """The CPU backend's scratch for softmax(KQ) converted to the V type (no flash attention).
+
+    Outside every buffer llama.cpp counts: the RSS that grows with n_ctx beyond them
+    (benchmarks/fit_accuracy.py: without it f16 runs came out 4% low at 8192 tokens).
+    """
+    if kv_type == "f32":
+        return 0  # an f32 V needs no conversion
+    return int(N_UBATCH * _padded_ctx(n_ctx) * shape.n_head * KV_BYTES_PER_ELEMENT[kv_type])
 
 
 def machine_memory() -> Machine:

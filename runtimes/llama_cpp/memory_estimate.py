@@ -9,24 +9,34 @@ ways this module spells out:
     worker asks for the last token's logits only, so the pages it touches are those of
     that smaller graph (which memory_plan measures with n_outputs_max = 1);
   - the process itself, the tokenizer's tables and the output buffer are outside
-    every ggml buffer (models.fit_estimate.fixed_overhead_bytes).
+    every ggml buffer (models.fit_estimate.fixed_overhead_bytes), and so is the CPU
+    backend's work buffer without flash attention (cpu_work_buffer_bytes).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from models.fit_estimate import GPU_CONTEXT_OVERHEAD, FitRequest, MemoryEstimate, fixed_overhead_bytes
+from models.fit_estimate import (
+    GPU_CONTEXT_OVERHEAD,
+    FitRequest,
+    MemoryEstimate,
+    ModelShape,
+    cpu_work_buffer_bytes,
+    fixed_overhead_bytes,
+    shape_from_file,
+)
 from runtimes.llama_cpp.memory_plan import MemoryPlan, plan_memory
 
 
 def estimate_local(path: str | Path, req: FitRequest, use_mmap: bool = True) -> MemoryEstimate:
     """Ask llama.cpp (no_alloc, in a subprocess) what ``req`` needs for this file; PlanFailed if it cannot."""
     plan = plan_memory(path, req.n_ctx, req.kv_type, req.uses_flash_attn, req.n_gpu_layers)
-    return estimate_from_plan(plan, req, n_vocab_of(path), use_mmap)
+    return estimate_from_plan(plan, req, shape_from_file(path), use_mmap)
 
 
-def estimate_from_plan(plan: MemoryPlan, req: FitRequest, n_vocab: int, use_mmap: bool = True) -> MemoryEstimate:
+def estimate_from_plan(plan: MemoryPlan, req: FitRequest, shape: ModelShape,
+                       use_mmap: bool = True) -> MemoryEstimate:
     weights_vram = plan.device_bytes("model")
     repack = plan.repack_bytes
     if use_mmap:
@@ -37,7 +47,9 @@ def estimate_from_plan(plan: MemoryPlan, req: FitRequest, n_vocab: int, use_mmap
     kv_ram = plan.kv_bytes - kv_vram
     compute_vram = plan.device_bytes("compute")
     compute_ram = min(plan.compute_last_token_bytes, plan.compute_bytes - compute_vram)
-    overhead = fixed_overhead_bytes(n_vocab)
+    if not compute_vram and not req.uses_flash_attn:
+        compute_ram += cpu_work_buffer_bytes(shape, req.n_ctx, req.kv_type)
+    overhead = fixed_overhead_bytes(shape.n_vocab)
     ram = weights_ram + repack + kv_ram + compute_ram + overhead
     on_gpu = weights_vram + kv_vram + compute_vram
     vram = on_gpu + (GPU_CONTEXT_OVERHEAD if on_gpu else 0)
@@ -45,8 +57,3 @@ def estimate_from_plan(plan: MemoryPlan, req: FitRequest, n_vocab: int, use_mmap
     return MemoryEstimate(ram, vram, weights_ram, weights_vram, repack, kv_ram, kv_vram, compute_ram,
                           compute_vram, overhead, n_gpu_layers, source="llama.cpp no_alloc")
 
-
-def n_vocab_of(path: str | Path) -> int:
-    from models.fit_estimate import shape_from_file
-
-    return shape_from_file(path).n_vocab
