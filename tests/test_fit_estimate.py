@@ -158,3 +158,12 @@ def test_llama_cpp_log_sizes_are_parsed():
                        "sched_reserve:        CPU compute buffer size =   514.50 MiB"])
     assert sizes["model"] == pytest.approx(247.82 * MiB) and sizes["KV"] == sizes["kv_total"] == 6 * MiB
     assert sizes["compute"] == pytest.approx(514.5 * MiB) and sizes["output"] == 0
+
+
+def test_llama_cpp_refusing_a_file_is_a_clear_error_not_a_crash(tmp_path):
+    from runtimes.llama_cpp.memory_plan import PlanFailed, plan_memory
+
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + bytes(100))
+    with pytest.raises(PlanFailed, match="failed to load model"):
+        plan_memory(bad, 512)

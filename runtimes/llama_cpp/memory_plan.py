@@ -4,8 +4,8 @@ llama.cpp's --fit loads a model with ``no_alloc`` ("only load metadata and simul
 memory allocations") and reads ``llama_get_memory_breakdown``: bytes per buffer type
 for the model (weights, repacked copies included), the context (KV cache) and the
 compute buffers. This module does the same through the binding's libllama, in a short
-subprocess (``plan_memory``): llama.cpp aborts on some bad files, and the caller (the
-GUI, the CLI) must survive that.
+spawned process (``plan_memory``): llama.cpp aborts on some bad files, and the caller
+(the GUI, the CLI) must survive that.
 
 llama_get_memory_breakdown is C++ (it returns a std::map), so it is read through
 ctypes where that ABI is known (``breakdown_abi``); elsewhere the plan falls back to
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -81,22 +80,44 @@ class MemoryPlan:
 def plan_memory(model: str | Path, n_ctx: int, kv_type: str = "f16", flash_attn: bool = False,
                 n_gpu_layers: int = 0, n_batch: int = 2048, n_ubatch: int = 512, swa_full: bool = True,
                 timeout: float = 120.0) -> MemoryPlan:
-    """Run the simulation in a subprocess; PlanFailed with llama.cpp's last words if it fails."""
-    cmd = [sys.executable, "-m", "runtimes.llama_cpp.memory_plan", str(model), "--ctx", str(n_ctx),
-           "--kv-type", kv_type, "-ngl", str(n_gpu_layers), "--batch", str(n_batch), "--ubatch", str(n_ubatch)]
-    cmd += ["--flash-attn"] if flash_attn else []
-    cmd += [] if swa_full else ["--swa-window"]
-    root = Path(__file__).resolve().parents[2]
+    """Run the simulation in a spawned process (as the model worker is: this works frozen too);
+    PlanFailed if llama.cpp refuses, aborts or hangs."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    args = (str(model), n_ctx, kv_type, flash_attn, n_gpu_layers, n_batch, n_ubatch, swa_full)
+    process = ctx.Process(target=_child, args=(sender, args), daemon=True, name="llama.cpp memory plan")
+    process.start()
+    sender.close()
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=root)
-    except subprocess.TimeoutExpired as exc:
-        raise PlanFailed(f"llama.cpp's memory simulation took over {timeout:.0f} s") from exc
-    if out.returncode != 0:
-        tail = (out.stderr.strip().splitlines() or [f"exit status {out.returncode}"])[-1]
-        raise PlanFailed(f"llama.cpp could not simulate {Path(model).name}: {tail}")
-    data = json.loads(out.stdout)
+        if not receiver.poll(timeout):
+            raise PlanFailed(f"llama.cpp's memory simulation took over {timeout:.0f} s")
+        ok, data = receiver.recv()
+    except EOFError:
+        process.join(5)
+        raise PlanFailed(f"llama.cpp aborted while simulating {Path(model).name} "
+                         f"(exit status {process.exitcode})") from None
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+    if not ok:
+        raise PlanFailed(data)
     data["buffers"] = tuple(BufferUse(**b) for b in data["buffers"])
     return MemoryPlan(**data)
+
+
+def _child(sender, args: tuple) -> None:
+    from runtimes.llama_cpp.memory_probe import simulate
+
+    try:
+        result = (True, simulate(*args).to_dict())
+    except (PlanFailed, OSError, ValueError) as exc:
+        result = (False, str(exc))
+    sender.send(result)
+    sender.close()
 
 
 def parse_log(lines: list[str]) -> dict[str, float]:
