@@ -97,6 +97,8 @@ def main() -> int:
                              ("smollm", "SmolLM2-135M Q4_1", smollm2_135m())):
         for n_ctx in args.contexts:
             for kv in KV_TYPES:
+                if args.peaks and (key, n_ctx, kv) not in saved:
+                    continue  # not measured in that run
                 noalloc, header = predict(model, n_ctx, kv)
                 if args.peaks:
                     measured, n_prompt = saved[(key, n_ctx, kv)]

@@ -15,6 +15,7 @@ ways this module spells out:
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from models.fit_estimate import (
@@ -30,7 +31,16 @@ from runtimes.llama_cpp.memory_plan import MemoryPlan, plan_memory
 
 
 def estimate_local(path: str | Path, req: FitRequest, use_mmap: bool = True) -> MemoryEstimate:
-    """Ask llama.cpp (no_alloc, in a subprocess) what ``req`` needs for this file; PlanFailed if it cannot."""
+    """Ask llama.cpp (no_alloc, in a spawned process) what ``req`` needs for this file; PlanFailed if it cannot.
+
+    Remembered per file version and settings: a compare run asks for the same models again.
+    """
+    stat = Path(path).stat()
+    return _estimate(str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, req, use_mmap)
+
+
+@functools.lru_cache(maxsize=64)
+def _estimate(path: str, _size: int, _mtime_ns: int, req: FitRequest, use_mmap: bool) -> MemoryEstimate:
     plan = plan_memory(path, req.n_ctx, req.kv_type, req.uses_flash_attn, req.n_gpu_layers)
     return estimate_from_plan(plan, req, shape_from_file(path), use_mmap)
 
