@@ -1,25 +1,36 @@
 """Predict how much RAM/VRAM llama.cpp needs for a GGUF, from its header alone.
 
 Works on a local file or on a header read over HTTP (models.hub_header), so the
-library can say "fits" before anything is downloaded. The pieces, all in bytes:
+library can say "fits" before anything is downloaded. For a local file `workbench fit`
+asks llama.cpp itself instead (runtimes.llama_cpp.memory_plan, its no_alloc
+simulation); this formula is calibrated against that accounting on gemma3 (SWA, 262k
+vocabulary) and llama (SmolLM2), see tests/test_real_fit.py. What it predicts is the
+worker's peak RSS once a prompt has filled the context. The pieces, all in bytes:
 
   weights   sum of tensor sizes; with -ngl N the last N repeating blocks (and the
             output layer once N > n_layers) move to VRAM, token_embd never does.
+            The worker maps the file with MAP_POPULATE, so every page is resident.
   repack    llama.cpp's CPU backend copies Q4_0/Q4_K/IQ4_NL matrices into an
-            interleaved layout (CPU_REPACK buffer) and the mmapped original pages
-            stay resident too, so those tensors count twice in RSS.
-  kv        n_layers x n_ctx x (n_embd_k_gqa + n_embd_v_gqa) x bytes/element of
-            the cache type (q8_0: 34 bytes per 32, q4_0: 18 per 32, f16: 2).
-  compute   calibrated on the demo models against llama.cpp's own
-            "compute buffer size" log line (n_ubatch = 512):
-              no flash-attn: n_ub*n_kv*(n_head+1)*4 + n_ub*4*(max(2*n_ff, n_vocab) + n_embd_gqa)
-              flash-attn:    n_ub*n_kv*2          + n_ub*4*(max(4*n_ff, n_vocab) + n_embd)
-            (the first term is the f32 KQ scores plus mask, or only the f16 mask
-            with flash attention; the second is the widest FFN/logits activation.)
+            interleaved layout (CPU_REPACK buffer) and the mapped originals stay
+            resident too, so those tensors count twice in RSS.
+  kv        n_layers x n_kv x (n_embd_k_gqa + n_embd_v_gqa) x bytes/element of the
+            cache type (q8_0: 34 bytes per 32, q4_0: 18 per 32, f16: 2); n_kv is n_ctx
+            padded to 256. SWA layers are full-sized too: the worker (llama-cpp-python)
+            keeps llama.cpp's swa_full default.
+  compute   llama.cpp reserves its compute buffer for a prompt batch (n_ubatch = 512)
+            that returns logits for every token; the worker asks for the last token's
+            logits only, so only that graph's share of the buffer is ever touched:
+              no flash-attn: n_ub*n_kv*4*(n_head + n_masks) + n_ub*4*(2*n_ff + n_embd_gqa)
+              flash-attn:    n_ub*n_kv*2*n_masks        + n_ub*4*(4*n_ff + n_embd)
+            plus one row of logits (4*n_vocab); n_masks is 2 with sliding-window
+            attention (one mask per cache). The reserved size (VRAM on a GPU, where
+            all of it is allocated) is the larger of that and n_ub*4*(n_vocab + 3*n_embd).
   work      without flash attention the CPU backend converts the f32 softmax(KQ)
             to the V cache's type for the KQV product, in a work buffer outside
-            the compute buffer: n_ub*n_kv*n_head*bytes(V). Seen as the RSS that
-            grew with n_ctx beyond the logged buffers (benchmarks/fit_accuracy.py).
+            llama.cpp's accounting: n_ub*n_kv*n_head*bytes(V).
+  output    the host output buffer: one row of logits, 4*n_vocab.
+  tokenizer llama.cpp's vocabulary tables: 12 MiB + 121 bytes per token, measured
+            with vocab-only loads of Gemma 3 (262k tokens) and SmolLM2 (49k).
   overhead  the worker's own RSS before any model: Python + llama_cpp import +
             ggml CPU backend, measured by benchmarks/fit_accuracy.py.
   gpu       a CUDA context costs VRAM before any tensor; not calibrated here
@@ -31,7 +42,7 @@ from __future__ import annotations
 import os
 import platform
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import gguf
@@ -42,6 +53,8 @@ MiB = 1 << 20
 PROCESS_OVERHEAD = 60 * MiB  # measured worker baseline, see benchmarks/fit_accuracy.py
 GPU_CONTEXT_OVERHEAD = 400 * MiB
 N_UBATCH = 512
+TOKENIZER_FIXED = 12 * MiB
+TOKENIZER_PER_TOKEN = 121
 KV_BYTES_PER_ELEMENT = {"f32": 4.0, "f16": 2.0, "bf16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32,
                         "q4_1": 20 / 32, "iq4_nl": 18 / 32, "q5_0": 22 / 32, "q5_1": 24 / 32}
 _REPACKED = {gguf.GGMLQuantizationType.Q4_0, gguf.GGMLQuantizationType.Q4_K,
@@ -67,6 +80,11 @@ class ModelShape:
     output_bytes: int  # output.weight + output_norm
     embd_bytes: int  # token_embd and anything else that stays on the CPU
     repack_bytes: int
+    sliding_window: int | None = None  # SWA models (gemma3...): a second cache, and a second mask
+
+    @property
+    def n_masks(self) -> int:
+        return 2 if self.sliding_window else 1
 
     @property
     def weights_bytes(self) -> int:
@@ -102,8 +120,9 @@ class MemoryEstimate:
     kv_vram: int
     compute_ram: int
     compute_vram: int
-    overhead_bytes: int
+    overhead_bytes: int  # the worker process, the tokenizer's tables and the output buffer
     n_gpu_layers: int  # effective, after clamping
+    source: str = "header formula"  # or "llama.cpp no_alloc" for a local file
 
 
 @dataclass(frozen=True)
@@ -159,7 +178,7 @@ def shape_from_header(header: GGUFHeader, total_weights: int | None = None) -> M
     return ModelShape(arch, n_layers, n_embd, n_head, n_head_kv, head_dim_k, head_dim_v,
                       _int(meta, f"{arch}.feed_forward_length") or 4 * n_embd, n_vocab,
                       _int(meta, f"{arch}.context_length"), tuple(layer), output, embd,
-                      repack if _cpu_repacks() else 0)
+                      repack if _cpu_repacks() else 0, _int(meta, f"{arch}.attention.sliding_window"))
 
 
 def shape_from_file(path: str | os.PathLike[str]) -> ModelShape:
@@ -177,16 +196,22 @@ def estimate(shape: ModelShape, req: FitRequest) -> MemoryEstimate:
     repack = int(shape.repack_bytes * (first_gpu / n_layers)) if n_layers else shape.repack_bytes
     kv_total = kv_cache_bytes(shape, req.n_ctx, req.kv_type)
     kv_vram = kv_total * gpu_layers // n_layers if n_layers else 0
-    compute = compute_buffer_bytes(shape, req.n_ctx, req.uses_flash_attn)
-    compute_vram = compute if gpu_layers else 0
+    compute_vram = compute_buffer_bytes(shape, req.n_ctx, req.uses_flash_attn) if gpu_layers else 0
     # With layers on the GPU the CPU still holds the embeddings' activations.
-    compute_ram = compute if not gpu_layers else N_UBATCH * 4 * (shape.n_embd + shape.n_vocab)
+    compute_ram = (compute_in_use_bytes(shape, req.n_ctx, req.uses_flash_attn) if not gpu_layers
+                   else N_UBATCH * 4 * (shape.n_embd + shape.n_vocab))
     if not gpu_layers and not req.uses_flash_attn:
         compute_ram += cpu_work_buffer_bytes(shape, req.n_ctx, req.kv_type)
-    ram = w_ram + repack + (kv_total - kv_vram) + compute_ram + PROCESS_OVERHEAD
+    overhead = fixed_overhead_bytes(shape.n_vocab)
+    ram = w_ram + repack + (kv_total - kv_vram) + compute_ram + overhead
     vram = w_vram + kv_vram + compute_vram + (GPU_CONTEXT_OVERHEAD if gpu_layers else 0)
     return MemoryEstimate(ram, vram, w_ram, w_vram, repack, kv_total - kv_vram, kv_vram,
-                          compute_ram, compute_vram, PROCESS_OVERHEAD, ngl)
+                          compute_ram, compute_vram, overhead, ngl)
+
+
+def fixed_overhead_bytes(n_vocab: int) -> int:
+    """What a loaded model costs besides weights, KV and compute: process, tokenizer, output buffer."""
+    return PROCESS_OVERHEAD + TOKENIZER_FIXED + TOKENIZER_PER_TOKEN * n_vocab + 4 * n_vocab
 
 
 def kv_cache_bytes(shape: ModelShape, n_ctx: int, kv_type: str) -> int:
@@ -196,15 +221,27 @@ def kv_cache_bytes(shape: ModelShape, n_ctx: int, kv_type: str) -> int:
 
 
 def compute_buffer_bytes(shape: ModelShape, n_ctx: int, flash_attn: bool) -> int:
+    """The compute buffer llama.cpp reserves (its "compute buffer size" log line)."""
+    return max(compute_in_use_bytes(shape, n_ctx, flash_attn), N_UBATCH * 4 * (shape.n_vocab + 3 * shape.n_embd))
+
+
+def compute_in_use_bytes(shape: ModelShape, n_ctx: int, flash_attn: bool) -> int:
+    """The part of the compute buffer a prompt batch that wants only the last token's logits uses."""
     n_kv, n_ub = _padded_ctx(n_ctx), N_UBATCH
     if flash_attn:
-        return n_ub * n_kv * 2 + n_ub * 4 * (max(4 * shape.n_ff, shape.n_vocab) + shape.n_embd)
+        scores = n_ub * n_kv * 2 * shape.n_masks
+        return scores + n_ub * 4 * (4 * shape.n_ff + shape.n_embd) + 4 * shape.n_vocab
     n_embd_gqa = shape.n_head_kv * shape.head_dim_k
-    return n_ub * n_kv * (shape.n_head + 1) * 4 + n_ub * 4 * (max(2 * shape.n_ff, shape.n_vocab) + n_embd_gqa)
+    scores = n_ub * n_kv * 4 * (shape.n_head + shape.n_masks)
+    return scores + n_ub * 4 * (2 * shape.n_ff + n_embd_gqa) + 4 * shape.n_vocab
 
 
 def cpu_work_buffer_bytes(shape: ModelShape, n_ctx: int, kv_type: str) -> int:
-    """The CPU backend's scratch for softmax(KQ) converted to the V type (no flash attention)."""
+    """The CPU backend's scratch for softmax(KQ) converted to the V type (no flash attention).
+
+    Outside every buffer llama.cpp counts: the RSS that grows with n_ctx beyond them
+    (benchmarks/fit_accuracy.py: without it f16 runs came out 4% low at 8192 tokens).
+    """
     if kv_type == "f32":
         return 0  # an f32 V needs no conversion
     return int(N_UBATCH * _padded_ctx(n_ctx) * shape.n_head * KV_BYTES_PER_ELEMENT[kv_type])
@@ -232,55 +269,91 @@ def free_vram() -> int:
         return 0
 
 
-def judge(shape: ModelShape, req: FitRequest, machine: Machine) -> FitVerdict:
-    """Verdict for the requested settings plus the best settings that fit."""
-    est = estimate(shape, req)
-    best_ngl = best_gpu_layers(shape, req, machine)
+def judge(shape: ModelShape, req: FitRequest, machine: Machine, measured: MemoryEstimate | None = None) -> FitVerdict:
+    """Verdict for the requested settings plus the best settings that fit.
+
+    ``measured``: llama.cpp's own figure for exactly these settings (a local file); the
+    verdict uses it, and the searches for other settings shift the formula by the
+    difference so that they agree with it at the requested settings.
+    """
+    est_of = _estimator(shape, req, measured)
+    est = est_of(req)
+    best_ngl = best_gpu_layers(shape, req, machine, est_of)
     all_layers = shape.n_layers + 1
+    cpu = est_of(_with(req, n_gpu_layers=0))
     if est.vram_bytes <= machine.free_vram and est.ram_bytes <= machine.free_ram and est.n_gpu_layers >= all_layers:
         verdict, reason = "gpu", f"fits on the GPU: {_gib(est.vram_bytes)} of {_gib(machine.free_vram)} free VRAM"
     elif machine.free_vram and best_ngl > 0:
-        best = estimate(shape, _with(req, n_gpu_layers=best_ngl))
+        best = est_of(_with(req, n_gpu_layers=best_ngl))
         if best_ngl >= all_layers:
             verdict, reason = "gpu", f"fits on the GPU with -ngl {best_ngl}: {_gib(best.vram_bytes)} VRAM"
         else:
             verdict = "partial"
             reason = (f"partial offload: {min(best_ngl, shape.n_layers)} of {shape.n_layers} layers on the GPU "
                       f"({_gib(best.vram_bytes)} VRAM), {_gib(best.ram_bytes)} RAM")
-    elif estimate(shape, _with(req, n_gpu_layers=0)).ram_bytes <= machine.free_ram:
-        cpu = estimate(shape, _with(req, n_gpu_layers=0))
+    elif cpu.ram_bytes <= machine.free_ram:
         verdict, reason = "cpu", f"CPU only: needs {_gib(cpu.ram_bytes)} of {_gib(machine.free_ram)} free RAM"
     else:
-        cpu = estimate(shape, _with(req, n_gpu_layers=0))
         verdict = "no"
         reason = (f"will not fit: needs {_gib(cpu.ram_bytes)} RAM, {_gib(machine.free_ram)} free"
                   + (f", and {_gib(machine.free_vram)} free VRAM" if machine.free_vram else ""))
     ngl_for_ctx = best_ngl if verdict in ("gpu", "partial") else 0
-    return FitVerdict(verdict, reason, est, ngl_for_ctx,
-                      largest_context(shape, _with(req, n_gpu_layers=ngl_for_ctx), machine), machine)
+    suggested = largest_context(shape, _with(req, n_gpu_layers=ngl_for_ctx), machine, est_of)
+    return FitVerdict(verdict, reason, est, ngl_for_ctx, suggested, machine)
 
 
-def best_gpu_layers(shape: ModelShape, req: FitRequest, machine: Machine) -> int:
+def best_gpu_layers(shape: ModelShape, req: FitRequest, machine: Machine, est_of: Any = None) -> int:
     """Most layers (n_layers + 1 = with the output layer) whose VRAM and RAM fit; 0 if none."""
+    est_of = est_of or (lambda r: estimate(shape, r))
+    if not machine.free_vram:
+        return 0
     for ngl in range(shape.n_layers + 1, 0, -1):
-        est = estimate(shape, _with(req, n_gpu_layers=ngl))
+        est = est_of(_with(req, n_gpu_layers=ngl))
         if est.vram_bytes <= machine.free_vram and est.ram_bytes <= machine.free_ram:
             return ngl
     return 0
 
 
-def largest_context(shape: ModelShape, req: FitRequest, machine: Machine) -> int:
-    """Largest context (a multiple of 256, up to the training context) that fits; 0 if none."""
+def largest_context(shape: ModelShape, req: FitRequest, machine: Machine, est_of: Any = None) -> int:
+    """Largest context that fits, up to the training context; 0 if none.
+
+    A multiple of 256 (llama.cpp pads to that), or the requested context itself when
+    that fits and is larger (not a multiple of 256, or past the training context), so
+    a suggestion never reads "use less" for a context that fits.
+    """
+    est_of = est_of or (lambda r: estimate(shape, r))
+
+    def fits(n_ctx: int) -> bool:
+        est = est_of(_with(req, n_ctx=n_ctx))
+        return est.ram_bytes <= machine.free_ram and (est.vram_bytes == 0 or est.vram_bytes <= machine.free_vram)
+
     limit = shape.context_length or 131072
     lo, hi = 0, limit // 256
     while lo < hi:  # binary search on multiples of 256: memory grows with n_ctx
         mid = (lo + hi + 1) // 2
-        est = estimate(shape, _with(req, n_ctx=mid * 256))
-        if est.ram_bytes <= machine.free_ram and (est.vram_bytes == 0 or est.vram_bytes <= machine.free_vram):
+        if fits(mid * 256):
             lo = mid
         else:
             hi = mid - 1
+    if lo * 256 < req.n_ctx and fits(req.n_ctx):
+        return req.n_ctx
     return lo * 256
+
+
+def _estimator(shape: ModelShape, req: FitRequest, measured: MemoryEstimate | None) -> Any:
+    if measured is None:
+        return lambda r: estimate(shape, r)
+    formula = estimate(shape, req)
+    d_ram, d_vram = measured.ram_bytes - formula.ram_bytes, measured.vram_bytes - formula.vram_bytes
+
+    def est_of(r: FitRequest) -> MemoryEstimate:
+        if r == req:
+            return measured
+        e = estimate(shape, r)
+        vram = max(0, e.vram_bytes + d_vram) if e.vram_bytes else 0
+        return replace(e, ram_bytes=e.ram_bytes + d_ram, vram_bytes=vram)
+
+    return est_of
 
 
 def _with(req: FitRequest, **changes: Any) -> FitRequest:

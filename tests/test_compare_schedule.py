@@ -75,10 +75,15 @@ def test_next_wave_rechecks_the_first_model_against_the_current_budget():
     refuse_what_cannot_fit([], Budget(0))  # nothing to refuse
 
 
-def test_estimate_demand_is_the_fit_estimate(demo_ladder):
+def test_estimate_demand_is_llama_cpps_accounting(demo_ladder):
+    from runtimes.llama_cpp.memory_estimate import estimate_local
+
     got = estimate_demand(demo_ladder["Q4_K_M"], n_ctx=512)
-    want = estimate(shape_from_file(demo_ladder["Q4_K_M"]), FitRequest(512))
+    want = estimate_local(demo_ladder["Q4_K_M"], FitRequest(512))
+    assert want.source == "llama.cpp no_alloc"
     assert (got.ram_bytes, got.vram_bytes) == (want.ram_bytes, 0)
+    formula = estimate(shape_from_file(demo_ladder["Q4_K_M"]), FitRequest(512))
+    assert got.ram_bytes == pytest.approx(formula.ram_bytes, rel=0.10)
     assert estimate_demand(demo_ladder["F32"], 512).ram_bytes > got.ram_bytes
 
 

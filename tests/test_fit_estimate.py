@@ -110,3 +110,60 @@ def test_cli_fit_text(demo_ladder, capsys):
 def test_cli_fit_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "nope.gguf")]) == 1
     assert "file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("n_ctx", [1500, 3000])
+def test_suggested_context_never_contradicts_a_fit(shape, n_ctx):
+    # 1500 is no multiple of 256 (llama.cpp pads it to 1536, which fits too);
+    # 3000 is past the demo model's 2048-token training context (the search stops there).
+    machine = Machine(estimate(shape, FitRequest(n_ctx)).ram_bytes, 0)
+    fits = judge(shape, FitRequest(n_ctx), machine)
+    assert fits.verdict == "cpu" and n_ctx <= fits.suggested_ctx <= max(n_ctx, 2048)
+    tight = judge(shape, FitRequest(n_ctx), Machine(machine.free_ram - 1, 0))
+    assert tight.verdict == "no" and tight.suggested_ctx < n_ctx
+
+
+def test_a_measured_estimate_decides_and_shifts_the_search(shape):
+    from dataclasses import replace
+
+    req = FitRequest(2048, n_gpu_layers=0)
+    formula = estimate(shape, req)
+    measured = replace(formula, ram_bytes=formula.ram_bytes + 10 * MiB, source="llama.cpp no_alloc")
+    verdict = judge(shape, req, Machine(formula.ram_bytes + 5 * MiB, 0), measured)
+    assert verdict.verdict == "no" and verdict.estimate is measured  # the formula alone would say "cpu"
+    assert verdict.suggested_ctx < 2048
+    ok = judge(shape, req, Machine(measured.ram_bytes, 0), measured)
+    assert ok.verdict == "cpu" and ok.suggested_ctx >= 2048
+
+
+def test_cli_shows_no_vram_line_without_a_gpu(demo_ladder, capsys, monkeypatch):
+    from app.cli import fit_cmd
+
+    monkeypatch.setattr(fit_cmd, "machine_memory", lambda: Machine(8 * GiB, 0))
+    assert main(["fit", str(demo_ladder["Q8_0"]), "--ctx", "1024"]) == 0  # -ngl -1 asked, no GPU here
+    out = capsys.readouterr().out
+    assert "VRAM" not in out and "suggested: -ngl 0 --ctx" in out and "peak RSS" in out
+    monkeypatch.setattr(fit_cmd, "machine_memory", lambda: Machine(8 * GiB, 8 * GiB))
+    assert main(["fit", str(demo_ladder["Q8_0"]), "--ctx", "1024"]) == 0
+    assert "VRAM" in capsys.readouterr().out
+
+
+def test_llama_cpp_log_sizes_are_parsed():
+    from runtimes.llama_cpp.memory_plan import parse_log
+
+    sizes = parse_log(["load_tensors:   CPU_Mapped model buffer size =   235.16 MiB",
+                       "load_tensors:   CPU_REPACK model buffer size =    12.66 MiB",
+                       "llama_kv_cache:        CPU KV buffer size =     6.00 MiB",
+                       "llama_kv_cache: size =    6.00 MiB (  2048 cells,   3 layers,  1/1 seqs)",
+                       "sched_reserve:        CPU compute buffer size =   514.50 MiB"])
+    assert sizes["model"] == pytest.approx(247.82 * MiB) and sizes["KV"] == sizes["kv_total"] == 6 * MiB
+    assert sizes["compute"] == pytest.approx(514.5 * MiB) and sizes["output"] == 0
+
+
+def test_llama_cpp_refusing_a_file_is_a_clear_error_not_a_crash(tmp_path):
+    from runtimes.llama_cpp.memory_plan import PlanFailed, plan_memory
+
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"GGUF" + bytes(100))
+    with pytest.raises(PlanFailed, match="failed to load model"):
+        plan_memory(bad, 512)

@@ -1,7 +1,10 @@
 """workbench fit MODEL --ctx N: will this model fit in this machine's RAM/VRAM?
 
 MODEL is a local GGUF, or REPO:FILE on Hugging Face (only the header is read,
-with HTTP Range requests)."""
+with HTTP Range requests). For a local file the figure is llama.cpp's own accounting
+(its no_alloc simulation, runtimes.llama_cpp.memory_estimate); for a remote one the
+header formula (models.fit_estimate). Either predicts the worker's peak RSS once a
+prompt has filled most of the context."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from app.rpc.plan import offload_devices_for, plan_lines, plan_split
 from models.fit_estimate import (
     KV_BYTES_PER_ELEMENT,
     FitRequest,
+    MemoryEstimate,
+    ModelShape,
     judge,
     machine_memory,
     shape_from_file,
@@ -35,18 +40,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    shape = _shape(args.model)
-    verdict = judge(shape, FitRequest(args.ctx, args.kv_type, args.n_gpu_layers), machine_memory())
+    shape, local = _shape(args.model)
+    machine = machine_memory()
+    # Without a GPU llama.cpp keeps every layer on the CPU, whatever -ngl says.
+    ngl = args.n_gpu_layers if machine.free_vram else 0
+    req = FitRequest(args.ctx, args.kv_type, ngl)
+    measured, note = _measure(args.model, req) if local else (None, "header formula (remote file)")
+    verdict = judge(shape, req, machine, measured)
     if args.json:
-        print(json.dumps(verdict.to_dict(), indent=2))
+        print(json.dumps({**verdict.to_dict(), "source": note}, indent=2))
         return 0
     e = verdict.estimate
     mib = 2**20
     print(f"{args.model}: {shape.architecture}, {shape.n_layers} layers, ctx {args.ctx}, KV {args.kv_type}")
     print(f"  RAM  {e.ram_bytes / mib:9.1f} MiB  (weights {e.weights_ram / mib:.1f} + repack {e.repack_bytes / mib:.1f}"
-          f" + KV {e.kv_ram / mib:.1f} + compute {e.compute_ram / mib:.1f} + process {e.overhead_bytes / mib:.1f})")
-    print(f"  VRAM {e.vram_bytes / mib:9.1f} MiB  (weights {e.weights_vram / mib:.1f} + KV {e.kv_vram / mib:.1f}"
-          f" + compute {e.compute_vram / mib:.1f})")
+          f" + KV {e.kv_ram / mib:.1f} + compute {e.compute_ram / mib:.1f}"
+          f" + process, tokenizer, output {e.overhead_bytes / mib:.1f})")
+    if machine.free_vram:
+        print(f"  VRAM {e.vram_bytes / mib:9.1f} MiB  (weights {e.weights_vram / mib:.1f} + KV {e.kv_vram / mib:.1f}"
+              f" + compute {e.compute_vram / mib:.1f})")
+    print(f"  predicts the worker's peak RSS once a prompt fills the context; from {note}")
     print(f"  {verdict.reason}")
     print(f"  suggested: -ngl {verdict.suggested_gpu_layers} --ctx {verdict.suggested_ctx}")
     if args.rpc or args.tensor_split:
@@ -58,9 +71,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shape(model: str):
+def _measure(model: str, req: FitRequest) -> tuple[MemoryEstimate | None, str]:
+    """llama.cpp's own accounting for a local file; the formula (and why) where it fails."""
+    from runtimes.llama_cpp.memory_estimate import estimate_local
+    from runtimes.llama_cpp.memory_plan import PlanFailed
+
+    try:
+        return estimate_local(model, req), "llama.cpp's own accounting (no_alloc)"
+    except (PlanFailed, OSError, ValueError) as exc:
+        return None, f"header formula ({exc})"
+
+
+def _shape(model: str) -> tuple[ModelShape, bool]:
+    """The model's shape, and whether it is a local file."""
     if Path(model).exists() or ":" not in model:
-        return shape_from_file(model)
+        return shape_from_file(model), True
     from models.hub_client import HubClient
     from models.hub_header import read_remote_header
     from models.hub_token import get_token
@@ -70,4 +95,4 @@ def _shape(model: str):
     files = {f.path: f for f in client.repo_files(repo_id).files}
     if filename not in files:
         raise ValueError(f"{repo_id} has no file {filename!r}")
-    return shape_from_header(read_remote_header(client, repo_id, filename, files[filename].size))
+    return shape_from_header(read_remote_header(client, repo_id, filename, files[filename].size)), False
