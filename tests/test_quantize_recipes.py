@@ -6,6 +6,7 @@ import gguf
 import pytest
 
 from app.cli.main import main
+from app.compare.variant_label import variant_label, with_recipes
 from app.quantize.recipe_store import all_recipes, delete_recipe, find_recipe, recipe_from_arg, save_recipe
 from app.quantize.recipes import NAME_KEY, PRESETS, RULES_KEY, Recipe, RecipeError, parse_rules
 from app.quantize_job import quantize_many
@@ -82,6 +83,9 @@ def test_recipe_sets_the_named_tensors_and_leaves_the_rest(quantize_tool, demo_l
     assert _field(made, RULES_KEY) == "Q4_K_M ^output\\.weight=q8_0,^token_embd\\.=q8_0,attn_=q5_K"
     assert _field(plain, NAME_KEY) is None
     assert not list(tmp_path.glob("*.part"))
+    shown = with_recipes([{"file": str(made), "quant": "Q4_K_M"}, {"file": str(plain), "quant": "Q4_K_M"}])
+    assert [variant_label(r) for r in shown] == ["Q4_K_M+lab", "Q4_K_M"]
+    assert shown[0]["recipe_rules"].startswith("Q4_K_M ^output")
 
 
 def test_cli_saves_a_recipe_and_quantizes_with_it(quantize_tool, demo_ladder, tmp_path, capsys):
