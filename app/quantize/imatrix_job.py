@@ -15,7 +15,7 @@ import re
 import selectors
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -121,31 +121,43 @@ class ProgressParser:
 
 def run_imatrix(request: ImatrixRequest, progress: Progress | None = None, cancel: Any = None) -> Path:
     """Runs llama-imatrix to completion; returns the written file. Cancel raises ImatrixCancelled."""
+    for event in imatrix_events(request, cancel):
+        if event[0] == "progress" and progress is not None:
+            progress(*event[1:])
+        elif event[0] == "done":
+            return event[1]
+    raise ImatrixCancelled("cancelled")  # pragma: no cover - imatrix_events ends with "done" or raises
+
+
+def imatrix_events(request: ImatrixRequest, cancel: Any = None) -> Iterator[tuple[Any, ...]]:
+    """The same run as a generator (for GUI workers): ("progress", done, total, seconds_left)
+    as chunks finish, then ("done", path). Cancel raises ImatrixCancelled after stopping the tool."""
     request.validate()
     tool = find_imatrix_tool()
     out = Path(request.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + ".part")
+    log = bytearray()
     with as_file(files("assets").joinpath(DEFAULT_TEXT_NAME)) as bundled:
         text = Path(request.text) if request.text is not None else bundled
-        args = command(tool, request, text, part)
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(command(tool, request, text, part), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
-            log = _follow(proc, progress, cancel)
-        except BaseException:
+            yield from _follow(proc, log, cancel)
+        except BaseException:  # cancel, Ctrl+C, or the consumer closing the generator
             _stop(proc)
             part.unlink(missing_ok=True)
             raise
     if proc.returncode != 0 or not part.is_file():
         part.unlink(missing_ok=True)
-        tail = " | ".join(log.decode(errors="replace").strip().splitlines()[-4:])
+        tail = " | ".join(bytes(log).decode(errors="replace").strip().splitlines()[-4:])
         raise ImatrixError(f"llama-imatrix failed (exit {proc.returncode}): {tail}")
     part.replace(out)
-    return out
+    yield ("done", out)
 
 
-def _follow(proc: subprocess.Popen, progress: Progress | None, cancel: Any) -> bytes:
-    parser, log, started = ProgressParser(), b"", None
+def _follow(proc: subprocess.Popen, log: bytearray, cancel: Any) -> Iterator[tuple[Any, ...]]:
+    parser, started = ProgressParser(), None
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ)
     fd = proc.stdout.fileno()
@@ -157,17 +169,17 @@ def _follow(proc: subprocess.Popen, progress: Progress | None, cancel: Any) -> b
         data = os.read(fd, 65536)
         if not data:
             break
-        log = (log + data)[-16384:]
+        log += data
+        del log[:-16384]
         changed = parser.feed(data)
         if started is None and parser.total:
             started = time.monotonic()  # the chunks start now; loading is not part of the ETA
-        if changed and progress is not None:
+        if changed:
             elapsed = time.monotonic() - started
             left = elapsed / parser.done * (parser.total - parser.done) if parser.done else None
-            progress(parser.done, parser.total, left)
+            yield ("progress", parser.done, parser.total, left)
     selector.close()
     proc.wait()
-    return log
 
 
 def _stop(proc: subprocess.Popen) -> None:
