@@ -69,3 +69,20 @@ def test_compare_runs_every_file_at_every_kv_type(demo_ladder, tmp_path, capsys)
     for (file, kv), row in by.items():
         pair = parse_kv_types(kv)[-1]
         assert row["kv_bytes"] / 2**20 == pytest.approx(llama_cpp_kv_mib(file, 64, pair.k, pair.v), abs=0.006)
+
+
+def test_reference_loads_once_and_a_rerun_resumes(demo_ladder, tmp_path):
+    from app.cli.compare_cmd import read_text
+    from app.compare.kv_axis import KvAxisRunner
+    from app.compare.spec import CompareSpec
+
+    ref, q4 = demo_ladder["F32"], demo_ladder["Q4_K_M"]
+    text, name = read_text(None)
+    spec = CompareSpec(ref, [q4], text, name, 64, 2, speed=False, max_parallel=1)
+    pairs = parse_kv_types("q4_0")
+    first = KvAxisRunner(spec, pairs, root=tmp_path).run()
+    as_variant = f"reference-as-variant/{ref.name}@q4_0"
+    assert sorted(e.split("/kv/q4_0/")[-1] for e in first.evaluated) == sorted(
+        [f"{ref}@f16", f"{q4}@f16", as_variant, f"{q4}@q4_0"])  # the f16 reference row is loaded once
+    again = KvAxisRunner(spec, pairs, root=tmp_path).run()
+    assert again.evaluated == [] and len(again.records) == len(first.records) == 4

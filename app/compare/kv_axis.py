@@ -6,8 +6,9 @@ reference file itself plus the variants, loaded with that pair; the loader
 wrapper below sets the cache types, so the runner needs no KV knowledge.
 The reference file enters as a variant through a link in the pair's run
 folder (the runner keys models by path). Every pair's run shares the cached
-reference log-probabilities, and each pair keeps its own run folder, so a
-cancelled axis resumes pair by pair.
+reference log-probabilities and is handed the f16 run's reference row, so
+the reference loads once; each pair keeps its own run folder, so a cancelled
+axis resumes pair by pair.
 
 Each row gets ``kv`` (the label), ``type_k``/``type_v``, ``kv_bytes`` (the
 cache llama.cpp allocates for the session's context, see ``kv_memory``),
@@ -18,12 +19,13 @@ through a slow path on the device used.
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from app.compare.kv_memory import kv_cache_bytes
-from app.compare.kv_types import DEFAULT, KvPair, slow_path
+from app.compare.kv_types import DEFAULT, KvPair, current_backends, slow_path
 from app.compare.runner import CompareRunner, Loader, Progress, runs_dir
 from app.compare.spec import CompareOutcome, CompareSpec, default_loader
 from runtimes.base import CancelToken
@@ -32,11 +34,13 @@ from runtimes.llama_cpp.options import LlamaLoadOptions
 
 class KvAxisRunner:
     def __init__(self, spec: CompareSpec, pairs: list[KvPair], loader: Loader | None = None,
-                 root: Path | None = None, backends: tuple[str, ...] = ("CPU",), **runner_args: Any) -> None:
+                 root: Path | None = None, backends: tuple[str, ...] | None = None, **runner_args: Any) -> None:
         self.spec, self.loader = spec, loader or default_loader
         self.pairs = [DEFAULT, *(p for p in pairs if p != DEFAULT)]
         self.root = root or runs_dir()
-        self.backends = backends
+        # Slow paths depend on where attention runs: the CPU unless layers are offloaded.
+        offloaded = spec.load_options().n_gpu_layers > 0
+        self.backends = backends or (current_backends() if offloaded else ("CPU",))
         self.runner_args = runner_args
         self.runners: list[CompareRunner] = []
 
@@ -51,6 +55,8 @@ class KvAxisRunner:
         first_dir = None
         for index, pair in enumerate(self.pairs):
             runner = self._runner(pair)
+            if self.runners:
+                self._share_reference(self.runners[0], runner)
             self.runners.append(runner)
             first_dir = first_dir or runner.run_dir
             step = None if progress is None else self._step(progress, index, pair)
@@ -75,6 +81,15 @@ class KvAxisRunner:
             alias.symlink_to(Path(self.spec.reference).resolve())
         spec = replace(self.spec, variants=[alias, *self.spec.variants])
         return CompareRunner(spec, self._loader_for(pair), root, **self.runner_args)
+
+    @staticmethod
+    def _share_reference(first: CompareRunner, runner: CompareRunner) -> None:
+        """The reference row is the same f16 run for every pair: hand it over instead of loading it again."""
+        stem = first.files.stem(Path(first.spec.reference), True)
+        done, target = first.files.record(stem), runner.files.record(stem)
+        if done.is_file() and not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(done, target)
 
     def _loader_for(self, pair: KvPair) -> Loader:
         reference = Path(self.spec.reference)
