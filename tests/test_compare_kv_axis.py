@@ -84,5 +84,13 @@ def test_reference_loads_once_and_a_rerun_resumes(demo_ladder, tmp_path):
     as_variant = f"reference-as-variant/{ref.name}@q4_0"
     assert sorted(e.split("/kv/q4_0/")[-1] for e in first.evaluated) == sorted(
         [f"{ref}@f16", f"{q4}@f16", as_variant, f"{q4}@q4_0"])  # the f16 reference row is loaded once
+    from app.compare.run_store import load_token_kld
+
+    q4_rows = {r["kv"]: r for r in first.records if r["file"] == str(q4)}
+    klds = {kv: load_token_kld(first.run_dir, r) for kv, r in q4_rows.items()}  # as the histogram reads them
+    assert klds["f16"] is not None and klds["q4_0"] is not None
+    assert float(klds["q4_0"].mean()) == pytest.approx(q4_rows["q4_0"]["kld_mean"], rel=1e-3)
+    assert float(klds["f16"].mean()) == pytest.approx(q4_rows["f16"]["kld_mean"], rel=1e-3)
+    assert q4_rows["q4_0"]["kld_mean"] != q4_rows["f16"]["kld_mean"]
     again = KvAxisRunner(spec, pairs, root=tmp_path).run()
     assert again.evaluated == [] and len(again.records) == len(first.records) == 4

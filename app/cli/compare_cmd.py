@@ -12,6 +12,7 @@ from app.cli.progress import progress_bar
 from app.compare.export import render
 from app.compare.kv_axis import KvAxisRunner
 from app.compare.kv_types import parse_kv_types
+from app.compare.recommend import recommend
 from app.compare.runner import CompareRunner, CompareSpec, list_runs, load_run_records
 from app.compare.variant_label import with_recipes
 from runtimes.base import CancelToken
@@ -91,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         close()
     meta = {"reference": str(reference), "text": text_name, "n_ctx": args.ctx, "run_dir": str(outcome.run_dir)}
-    print(render(with_recipes(outcome.records), args.output, meta))
+    records = with_recipes(outcome.records)
+    print(render(records, args.output, meta))
+    if args.output == "md" and recommend(records):
+        print(f"\n{recommend(records)}")
     return 0
 

@@ -62,7 +62,7 @@ class KvAxisRunner:
             step = None if progress is None else self._step(progress, index, pair)
             outcome = runner.run(step, cancel)
             evaluated += [f"{m}@{pair.label}" for m in outcome.evaluated]
-            records += [self._row(r, pair) for r in outcome.records
+            records += [self._row(r, pair, runner) for r in outcome.records
                         if pair.is_default or r.get("role") != "reference"]
             if outcome.cancelled:
                 return CompareOutcome(records, first_dir, True, evaluated)
@@ -102,8 +102,10 @@ class KvAxisRunner:
 
         return load
 
-    def _row(self, record: dict[str, Any], pair: KvPair) -> dict[str, Any]:
+    def _row(self, record: dict[str, Any], pair: KvPair, runner: CompareRunner) -> dict[str, Any]:
         row = dict(record)
+        if row.get("token_kld") and not pair.is_default:  # the same name as the f16 run's: point at this pair's
+            row["token_kld"] = str(runner.files.results / row["token_kld"])
         path = Path(row["file"])
         if path.is_symlink():  # the reference file, run as a variant at this pair
             row["file"] = str(Path(self.spec.reference))
