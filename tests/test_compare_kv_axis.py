@@ -92,5 +92,9 @@ def test_reference_loads_once_and_a_rerun_resumes(demo_ladder, tmp_path):
     assert float(klds["q4_0"].mean()) == pytest.approx(q4_rows["q4_0"]["kld_mean"], rel=1e-3)
     assert float(klds["f16"].mean()) == pytest.approx(q4_rows["f16"]["kld_mean"], rel=1e-3)
     assert q4_rows["q4_0"]["kld_mean"] != q4_rows["f16"]["kld_mean"]
+    from app.compare.run_store import load_run_records
+
+    assert [(r["file"], r["kv"]) for r in load_run_records(first.run_dir)] == [
+        (r["file"], r["kv"]) for r in first.records]  # history and --show see every pair's rows
     again = KvAxisRunner(spec, pairs, root=tmp_path).run()
     assert again.evaluated == [] and len(again.records) == len(first.records) == 4

@@ -8,7 +8,8 @@ The reference file enters as a variant through a link in the pair's run
 folder (the runner keys models by path). Every pair's run shares the cached
 reference log-probabilities and is handed the f16 run's reference row, so
 the reference loads once; each pair keeps its own run folder, so a cancelled
-axis resumes pair by pair.
+axis resumes pair by pair. The rows so far are saved with the f16 run
+(``kv-axis.json``), so its history entry and ``compare --show`` show them all.
 
 Each row gets ``kv`` (the label), ``type_k``/``type_v``, ``kv_bytes`` (the
 cache llama.cpp allocates for the session's context, see ``kv_memory``),
@@ -26,6 +27,7 @@ from typing import Any
 
 from app.compare.kv_memory import kv_cache_bytes
 from app.compare.kv_types import DEFAULT, KvPair, current_backends, slow_path
+from app.compare.run_store import KV_AXIS_FILE, write_json
 from app.compare.runner import CompareRunner, Loader, Progress, runs_dir
 from app.compare.spec import CompareOutcome, CompareSpec, default_loader
 from runtimes.base import CancelToken
@@ -64,6 +66,7 @@ class KvAxisRunner:
             evaluated += [f"{m}@{pair.label}" for m in outcome.evaluated]
             records += [self._row(r, pair, runner) for r in outcome.records
                         if pair.is_default or r.get("role") != "reference"]
+            write_json(first_dir / KV_AXIS_FILE, {"pairs": [p.label for p in self.pairs], "rows": records})
             if outcome.cancelled:
                 return CompareOutcome(records, first_dir, True, evaluated)
         if progress is not None:
