@@ -23,13 +23,12 @@ from runtimes.llama_cpp.native_build import find_tool
 
 def test_progress_parser_follows_chunks_split_across_reads():
     parser = ProgressParser()
-    assert not parser.feed(b"compute_imatrix: computing over 12 ch")
-    assert not parser.feed(b"unks, n_ctx=128, batch_size=128, n_seq=1\n")
+    assert parser.feed(b"compute_imatrix: computing over 12 ch") == []
+    assert parser.feed(b"unks, n_ctx=128, batch_size=128, n_seq=1\n") == []
     assert parser.total == 12 and parser.done == 0
-    assert parser.feed(b"[1]5.1234,[2]4.9")
-    assert parser.done == 1
-    assert parser.feed(b"876,[3]nan,")
-    assert parser.done == 3
+    assert parser.feed(b"[1]5.1234,[2]4.9") == [1]
+    assert parser.feed(b"876,[3]nan,[4]7.1,") == [2, 3, 4]  # several chunks in one read: each is reported
+    assert parser.done == 4
 
 
 def test_default_text_is_recognised(tmp_path):

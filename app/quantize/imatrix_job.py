@@ -100,8 +100,8 @@ class ProgressParser:
         self.done = 0
         self._buffer = b""
 
-    def feed(self, data: bytes) -> bool:
-        """Returns True when the count of finished chunks changed."""
+    def feed(self, data: bytes) -> list[int]:
+        """The chunks finished in this piece of output, in order (several can arrive in one read)."""
         self._buffer += data
         before = self.done
         if not self.total:
@@ -116,7 +116,7 @@ class ProgressParser:
             if cut >= 0:
                 self._buffer = self._buffer[cut + 1:]
         self._buffer = self._buffer[-4096:]
-        return self.done != before
+        return list(range(before + 1, self.done + 1))
 
 
 def run_imatrix(request: ImatrixRequest, progress: Progress | None = None, cancel: Any = None) -> Path:
@@ -171,13 +171,12 @@ def _follow(proc: subprocess.Popen, log: bytearray, cancel: Any) -> Iterator[tup
             break
         log += data
         del log[:-16384]
-        changed = parser.feed(data)
+        finished = parser.feed(data)
         if started is None and parser.total:
             started = time.monotonic()  # the chunks start now; loading is not part of the ETA
-        if changed:
+        for done in finished:
             elapsed = time.monotonic() - started
-            left = elapsed / parser.done * (parser.total - parser.done) if parser.done else None
-            yield ("progress", parser.done, parser.total, left)
+            yield ("progress", done, parser.total, elapsed / done * (parser.total - done))
     selector.close()
     proc.wait()
 
