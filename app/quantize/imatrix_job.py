@@ -142,8 +142,9 @@ def imatrix_events(request: ImatrixRequest, cancel: Any = None) -> Iterator[tupl
         text = Path(request.text) if request.text is not None else bundled
         proc = subprocess.Popen(command(tool, request, text, part), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        parser = ProgressParser()
         try:
-            yield from _follow(proc, log, cancel)
+            yield from _follow(proc, parser, log, cancel)
         except BaseException:  # cancel, Ctrl+C, or the consumer closing the generator
             _stop(proc)
             part.unlink(missing_ok=True)
@@ -153,11 +154,16 @@ def imatrix_events(request: ImatrixRequest, cancel: Any = None) -> Iterator[tupl
         tail = " | ".join(bytes(log).decode(errors="replace").strip().splitlines()[-4:])
         raise ImatrixError(f"llama-imatrix failed (exit {proc.returncode}): {tail}")
     part.replace(out)
+    # A clean exit means every chunk ran; the last per-chunk lines can be missing from the output
+    # (llama.cpp logs from a background thread), so the bar is completed here.
+    for done in range(parser.done + 1, parser.total + 1):
+        yield ("progress", done, parser.total, 0.0)
     yield ("done", out)
 
 
-def _follow(proc: subprocess.Popen, log: bytearray, cancel: Any) -> Iterator[tuple[Any, ...]]:
-    parser, started = ProgressParser(), None
+def _follow(proc: subprocess.Popen, parser: ProgressParser, log: bytearray,
+            cancel: Any) -> Iterator[tuple[Any, ...]]:
+    started = None
     selector = selectors.DefaultSelector()
     selector.register(proc.stdout, selectors.EVENT_READ)
     fd = proc.stdout.fileno()
