@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.quantize.recipes import Recipe
 from app.quantize_job import SOURCE_TYPES, output_path, quantize_many
 from models.library_scan import LibraryEntry
 from runtimes.base import CancelToken
@@ -24,6 +25,7 @@ class QuantizeRequest:
     targets: tuple[str, ...]
     out_dir: Path
     imatrix: Path | None = None
+    recipe: Recipe | None = None  # keep some tensors at higher types (app.quantize.recipes)
 
 
 def why_not_quantizable(entry: LibraryEntry | None) -> str | None:
@@ -46,11 +48,12 @@ def default_out_dir(entry: LibraryEntry, models_dir: Path) -> Path:
     return models_dir if entry.read_only or entry.source == "huggingface" else entry.path.parent
 
 
-def output_for(entry: LibraryEntry, out_dir: Path, target: str) -> Path:
-    """Named after the source file; an Ollama blob is named after its hash, so its tag is used."""
+def output_for(entry: LibraryEntry, out_dir: Path, target: str, recipe: str | None = None) -> Path:
+    """Named after the source file (and the recipe, if any); an Ollama blob is named after its hash,
+    so its tag is used."""
     if entry.source == "ollama":
-        return output_path(Path(re.sub(r"[:/\\]", "-", entry.display_name) + ".gguf"), out_dir, target)
-    return output_path(entry.path, out_dir, target)
+        return output_path(Path(re.sub(r"[:/\\]", "-", entry.display_name) + ".gguf"), out_dir, target, recipe)
+    return output_path(entry.path, out_dir, target, recipe)
 
 
 def quantize_job(request: QuantizeRequest, n_threads: int):
@@ -65,12 +68,13 @@ def quantize_job(request: QuantizeRequest, n_threads: int):
                 break
             try:
                 written = quantize_many(request.entry.path, [target], request.out_dir, n_threads,
-                                        cancel=cancel, imatrix=request.imatrix)[0]
+                                        cancel=cancel, imatrix=request.imatrix, recipe=request.recipe)[0]
             except Exception:
                 if cancel.cancelled:  # quantize_many killed the child and removed its .part file
                     break
                 raise
-            final = output_for(request.entry, request.out_dir, target)
+            final = output_for(request.entry, request.out_dir, target,
+                               request.recipe.name if request.recipe else None)
             if written != final:
                 written.replace(final)
             yield ("made", final)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from app.imatrix_file import load_imatrix
+from app.quantize.recipes import Recipe
 from models.errors import WorkbenchError
 from models.gguf_info import read_gguf_info
 
@@ -24,9 +25,10 @@ SOURCE_TYPES = ("F32", "F16", "BF16")
 _POLL_S = 0.1
 
 
-def output_path(src: Path, out_dir: Path, target: str) -> Path:
+def output_path(src: Path, out_dir: Path, target: str, recipe: str | None = None) -> Path:
+    """``<stem>-<TYPE>.gguf``, or ``<stem>-<TYPE>-<recipe>.gguf`` when a recipe made it."""
     stem = re.sub(r"[-.](F32|F16|BF16)$", "", src.stem, flags=re.IGNORECASE)
-    return out_dir / f"{stem}-{target}.gguf"
+    return out_dir / (f"{stem}-{target}-{recipe}.gguf" if recipe else f"{stem}-{target}.gguf")
 
 
 def _quantize_child(src: str, dst: str, target: str, n_threads: int, imatrix_path: str | None = None) -> None:
@@ -82,7 +84,7 @@ def _attach_imatrix(llama_cpp: Any, params: Any, imatrix_path: str) -> list[Any]
 
 def quantize_many(src: Path, targets: list[str], out_dir: Path, n_threads: int = 2,
                   progress: Callable[[int, int, str], Any] | None = None, cancel: Any = None,
-                  imatrix: Path | None = None) -> list[Path]:
+                  imatrix: Path | None = None, recipe: Recipe | None = None) -> list[Path]:
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         raise WorkbenchError(f"unknown quant type(s) {', '.join(unknown)}; valid: {', '.join(TARGETS)}")
@@ -92,6 +94,10 @@ def quantize_many(src: Path, targets: list[str], out_dir: Path, n_threads: int =
                              "(re-quantizing an already quantized model loses quality)")
     if imatrix is not None:
         load_imatrix(imatrix)  # a bad file is named here, before any quantizer starts
+    if recipe is not None:
+        for target in targets:
+            recipe.metadata(target)  # a recipe that does not apply is refused before any work
+        return _quantize_recipe(src, targets, out_dir, n_threads, progress, cancel, imatrix, recipe)
     out_dir.mkdir(parents=True, exist_ok=True)
     ctx = mp.get_context("spawn")
     done: list[Path] = []
@@ -121,6 +127,30 @@ def quantize_many(src: Path, targets: list[str], out_dir: Path, n_threads: int =
         finally:
             part.unlink(missing_ok=True)
         done.append(dst)
+    if progress is not None:
+        progress(len(targets), len(targets), "done")
+    return done
+
+
+def _quantize_recipe(src: Path, targets: list[str], out_dir: Path, n_threads: int,
+                     progress: Callable[[int, int, str], Any] | None, cancel: Any, imatrix: Path | None,
+                     recipe: Recipe) -> list[Path]:
+    """Recipes run llama-quantize (see app.quantize.recipe_quantize); cancel raises "cancelled" as above."""
+    from app.quantize.recipe_quantize import RecipeQuantizeCancelled, quantize_with_recipe
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done: list[Path] = []
+    for index, target in enumerate(targets):
+        label = f"{target}-{recipe.name}"
+        if progress is not None:
+            progress(index, len(targets), label)
+        step = (lambda i, n, index=index, label=label: progress(index + i / n, len(targets), label)
+                ) if progress else None
+        try:
+            done.append(quantize_with_recipe(src, output_path(src, out_dir, target, recipe.name), target, recipe,
+                                             n_threads, imatrix, step, cancel))
+        except RecipeQuantizeCancelled:
+            raise WorkbenchError("cancelled") from None
     if progress is not None:
         progress(len(targets), len(targets), "done")
     return done

@@ -40,3 +40,19 @@ def test_none_within_tolerance_names_the_closest() -> None:
 def test_reference_alone_or_unnamed_quant() -> None:
     assert recommend([REF]) == ""
     assert recommend([REF, rec(None, 10, 0.0)]).startswith("model-x is the smallest")
+
+
+def test_kv_rows_trade_file_plus_cache_memory() -> None:
+    from app.compare.pareto import pareto_points
+
+    def kv_row(quant, size_mib, kv, kv_mib, kld, recipe=None):
+        return {**rec(quant, size_mib, kld), "kv": kv, "kv_bytes": int(kv_mib * MIB), "kv_ctx": 4096,
+                "recipe": recipe}
+
+    records = [{**REF, "kv": "f16", "kv_bytes": 512 * MIB}, kv_row("Q4_K_M", 500, "f16", 512, 0.009),
+               kv_row("Q4_K_M", 500, "q8_0", 272, 0.0085, "quality"), kv_row("Q2_K", 300, "q4_0", 144, 0.3)]
+    line = recommend(records)
+    assert line.startswith("Q4_K_M+quality @ q8_0 KV is the smallest variant within 0.01 KLD")
+    assert "500.0 MiB file + 272.0 MiB KV cache at 4096 tokens" in line
+    front = {p.label: p.on_front for p in pareto_points(records)}
+    assert front == {"F32": True, "Q4_K_M": False, "Q4_K_M+quality @ q8_0 KV": True, "Q2_K @ q4_0 KV": True}

@@ -12,7 +12,11 @@ from pathlib import Path
 from app.cli.load_args import rpc_endpoints_arg
 from app.cli.progress import progress_bar
 from app.compare.export import render
+from app.compare.kv_axis import KvAxisRunner
+from app.compare.kv_types import parse_kv_types
+from app.compare.recommend import recommend
 from app.compare.runner import CompareRunner, CompareSpec, list_runs, load_run_records
+from app.compare.variant_label import with_recipes
 from runtimes.base import CancelToken
 
 HELP = "compare quantized variants: perplexity, KL divergence, speed, memory"
@@ -33,6 +37,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-speed", action="store_true", help="skip the pp/tg speed test")
     parser.add_argument("--remeasure", action="store_true",
                         help="measure every model again instead of reusing results saved by an earlier run")
+    parser.add_argument("--kv-types", default=None, metavar="TYPES",
+                        help="also compare KV-cache types: e.g. f16,q8_0,q4_0 or q8_0/f16 for K/V; every file runs "
+                             "at each, the reference stays the reference file with f16 KV")
+    parser.add_argument("--speed-depth", type=int, default=0, metavar="N",
+                        help="measure pp/tg with N tokens already in the KV cache (llama-bench -d; default 0)")
     parser.add_argument("--parallel", type=int, default=None,
                         help="variants evaluated at once when the fit estimate says they fit in memory together "
                              "(default: one per core, at most 4; 1 = one at a time)")
@@ -59,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                   f"  results={info['n_results']}  variants={len(info.get('variants', []))}")
         return 0
     if args.show:
-        print(render(load_run_records(args.show), args.output))
+        print(render(with_recipes(load_run_records(args.show)), args.output))
         return 0
     models = list(args.variants)
     if not models:
@@ -72,13 +81,15 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--ctx must be >= 8 and --chunks >= 1")
     if args.parallel is not None and args.parallel < 1:
         raise ValueError("--parallel must be at least 1")
+    if args.speed_depth < 0:
+        raise ValueError("--speed-depth must be >= 0")
     text, text_name = read_text(args.text)
     # rpc-server serves one client at a time: with remote devices the variants run one by one.
     spec = CompareSpec(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
                        args.flash_attn == "on", speed=not args.no_speed,
                        max_parallel=1 if args.rpc else args.parallel, remeasure=args.remeasure,
-                       n_gpu_layers=args.n_gpu_layers, rpc=args.rpc)
-    runner = CompareRunner(spec)
+                       n_gpu_layers=args.n_gpu_layers, rpc=args.rpc, bench_depth=args.speed_depth)
+    runner = KvAxisRunner(spec, parse_kv_types(args.kv_types)) if args.kv_types else CompareRunner(spec)
     cancel = CancelToken()
     update, close = progress_bar(unit="model")
     try:
@@ -92,8 +103,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         close()
     meta = {"reference": str(reference), "text": text_name, "n_ctx": args.ctx, "run_dir": str(outcome.run_dir)}
-    print(render(outcome.records, args.output, meta))
-    note = cached_note(outcome.records)
+    records = with_recipes(outcome.records)
+    print(render(records, args.output, meta))
+    if args.output == "md" and recommend(records):
+        print(f"\n{recommend(records)}")
+    note = cached_note(records)
     if note:
         print(f"workbench: {note}; --remeasure measures them again", file=sys.stderr)
     return 0
@@ -111,3 +125,4 @@ def cached_note(records: list[dict]) -> str:
 def measured_text(record: dict) -> str:
     when = record.get("measured_at")
     return "measured " + time.strftime("%Y-%m-%d %H:%M", time.localtime(when)) if when else "date unknown"
+

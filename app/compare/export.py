@@ -14,6 +14,7 @@ COLUMNS = (
     "rms_dp_pct", "pp_tps", "tg_tps", "peak_rss_bytes",
     "role", "quant", "kld_max", "kld_err", "same_top_err", "rms_dp_err", "ln_ppl_ratio", "ln_ppl_ratio_err",
     "n_tokens_scored", "n_chunks", "eval_tps", "speed_threads", "measured_at", "cached",
+    "recipe", "recipe_rules", "kv", "type_k", "type_v", "kv_bytes", "kv_ctx", "flash_attn", "kv_slow_path",
 )
 
 
@@ -34,20 +35,33 @@ def _fmt(value: Any, digits: int) -> str:
 
 
 def to_markdown(records: list[dict[str, Any]]) -> str:
+    kv = any(r.get("kv") for r in records)
     lines = [
-        "| file | quant | size MiB | bpw | PPL | KLD mean | KLD median | KLD p99 | same top % | RMS Δp % "
-        "| pp t/s | tg t/s | peak RSS MiB |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| file | quant |" + (" KV | KV MiB |" if kv else "") + " size MiB | bpw | PPL | KLD mean | KLD median "
+        "| KLD p99 | same top % | RMS Δp % | pp t/s | tg t/s | peak RSS MiB |",
+        "| --- | --- |" + (" --- | ---: |" if kv else "") + " ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: | ---: | ---: | ---: |",
     ]
     for r in records:
         name = Path(r["file"]).name + (" (ref)" if r.get("role") == "reference" else "")
+        quant = (r.get("quant") or "?") + (f" + {r['recipe']}" if r.get("recipe") else "")
+        kv_cells = f" {_kv_label(r)} | {_fmt(_mib(r.get('kv_bytes')), 2)} |" if kv else ""
         lines.append(
-            f"| {name} | {r.get('quant') or '?'} | {r['size_bytes'] / 2**20:.2f} | {_fmt(r['bpw'], 2)}"
+            f"| {name} | {quant} |{kv_cells} {r['size_bytes'] / 2**20:.2f} | {_fmt(r['bpw'], 2)}"
             f" | {r['ppl']:.4f} ± {r['ppl_err']:.4f} | {r['kld_mean']:.6f} | {r['kld_median']:.6f}"
             f" | {r['kld_p99']:.6f} | {r['same_top_pct']:.3f} | {r['rms_dp_pct']:.3f}"
             f" | {_fmt(r['pp_tps'], 1)} | {_fmt(r['tg_tps'], 1)} | {r['peak_rss_bytes'] / 2**20:.1f} |"
         )
     return "\n".join(lines)
+
+
+def _mib(n_bytes: int | None) -> float | None:
+    return None if n_bytes is None else n_bytes / 2**20
+
+
+def _kv_label(record: dict[str, Any]) -> str:
+    """The K/V types, with a mark when llama.cpp runs them through a slow path on this device."""
+    return (record.get("kv") or "f16") + (" (slow path)" if record.get("kv_slow_path") else "")
 
 
 def render(records: list[dict[str, Any]], fmt: str, meta: dict[str, Any] | None = None) -> str:

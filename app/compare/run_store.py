@@ -68,9 +68,18 @@ def list_runs(root: Path | None = None) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: r.get("updated", 0), reverse=True)
 
 
+KV_AXIS_FILE = "kv-axis.json"  # a KV-types run's rows (every file at every K/V pair), see app.compare.kv_axis
+
+
 def load_run_records(run_dir: Path) -> list[dict[str, Any]]:
     records = [json.loads(p.read_text()) for p in _record_files(Path(run_dir))]
-    return sorted(records, key=lambda r: (r["role"] != "reference", -(r.get("size_bytes") or 0)))
+    records = sorted(records, key=lambda r: (r["role"] != "reference", -(r.get("size_bytes") or 0)))
+    axis = Path(run_dir) / KV_AXIS_FILE
+    if not axis.is_file():
+        return records
+    rows = json.loads(axis.read_text())["rows"]
+    covered = {r["file"] for r in rows if r.get("kv") == "f16"}
+    return rows + [r for r in records if r["file"] not in covered]  # files a later plain run added
 
 
 def load_token_kld(run_dir: Path, record: dict[str, Any]) -> np.ndarray | None:

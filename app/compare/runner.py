@@ -65,7 +65,8 @@ class CompareRunner:
         key = reference_key(spec.reference, spec.text, spec.n_ctx, spec.n_chunks, spec.logits_tag())
         self.reference = ReferenceEntry(key)
         run_key = hashlib.sha256(f"{key}|{spec.n_threads}|{spec.speed}|{spec.bench_prompt}|"
-                                 f"{spec.bench_gen}|{spec.bench_reps}".encode()).hexdigest()[:16]
+                                 f"{spec.bench_gen}|{spec.bench_reps}"
+                                 f"{f'|d{spec.bench_depth}' if spec.bench_depth else ''}".encode()).hexdigest()[:16]
         self.run_dir = (root or runs_dir()) / run_key
         self.files = RunFiles(self.run_dir)
         self._lock = threading.Lock()

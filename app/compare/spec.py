@@ -28,22 +28,29 @@ class CompareSpec:
     bench_prompt: int = 128
     bench_gen: int = 32
     bench_reps: int = 2
+    bench_depth: int = 0  # speed at this context: tokens already in the KV cache (llama-bench -d)
     max_parallel: int | None = None  # variants at once, memory permitting; None: one per core, at most 4
     n_gpu_layers: int = 0
     rpc: tuple[str, ...] = ()  # rpc-server endpoints (llama.cpp's --rpc); each serves one model at a time
     remeasure: bool = False  # measure every model again instead of reusing this run's saved records
 
     def load_options(self, n_threads: int | None = None) -> LlamaLoadOptions:
-        return LlamaLoadOptions(n_ctx=self.n_ctx, n_batch=min(2048, self.n_ctx),
+        return LlamaLoadOptions(n_ctx=self.session_ctx(), n_batch=min(2048, self.n_ctx),
                                 n_threads=n_threads or self.n_threads, flash_attn=self.flash_attn,
                                 n_gpu_layers=self.n_gpu_layers, rpc=self.rpc)
+
+    def session_ctx(self) -> int:
+        """The chunk size, or more when the speed test runs deeper into the context."""
+        if not self.speed or not self.bench_depth:
+            return self.n_ctx
+        return max(self.n_ctx, self.bench_depth + self.bench_prompt + self.bench_gen)
 
     def logits_tag(self) -> str:
         return f"fa={int(self.flash_attn)}"
 
     def bench_request(self) -> BenchRequest:
         return BenchRequest((min(self.bench_prompt, self.n_ctx),), (min(self.bench_gen, self.n_ctx),),
-                            self.bench_reps)
+                            self.bench_reps, n_depth=self.bench_depth)
 
 
 def default_loader(model: Path, options: LlamaLoadOptions) -> Session:

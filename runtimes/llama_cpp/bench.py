@@ -30,6 +30,7 @@ class BenchRequest:
     n_gen: tuple[int, ...] = (128,)
     reps: int = 5
     warmup: bool = True
+    n_depth: int = 0  # llama-bench -d: tokens already in the KV cache before each test
 
 
 def _decode(llama_cpp: Any, ctx: Any, tokens: list[int]) -> None:
@@ -64,6 +65,12 @@ def _test_gen(llama_cpp: Any, llm: Any, n_gen: int, rng: random.Random) -> None:
         token = rng.randrange(n_vocab)
 
 
+def _fill_depth(llama_cpp: Any, llm: Any, n_depth: int, rng: random.Random) -> None:
+    """llama-bench's -d: fill the cache (untimed) so the test runs at that context."""
+    if n_depth:
+        _test_prompt(llama_cpp, llm, n_depth, rng)
+
+
 def _clear(llama_cpp: Any, llm: Any) -> None:
     llama_cpp.llama_memory_clear(llama_cpp.llama_get_memory(llm.ctx), False)
 
@@ -74,7 +81,7 @@ def run_bench(
     import llama_cpp
 
     tests = [(p, 0) for p in request.n_prompt if p > 0] + [(0, g) for g in request.n_gen if g > 0]
-    needed = max((p + g for p, g in tests), default=0)
+    needed = max((p + g for p, g in tests), default=0) + request.n_depth
     if needed > llm.n_ctx():
         yield Error(f"the test needs {needed} tokens of context but the session has {llm.n_ctx()}", "context")
         return
@@ -85,6 +92,7 @@ def run_bench(
     for index, (n_prompt, n_gen) in enumerate(tests):
         _clear(llama_cpp, llm)
         if request.warmup:
+            _fill_depth(llama_cpp, llm, request.n_depth, rng)
             if n_prompt:
                 _test_prompt(llama_cpp, llm, n_prompt, rng)
             if n_gen:
@@ -95,6 +103,7 @@ def run_bench(
                 yield Done(result=records)
                 return
             _clear(llama_cpp, llm)
+            _fill_depth(llama_cpp, llm, request.n_depth, rng)
             c0, t0 = time.process_time_ns(), time.perf_counter_ns()
             if n_prompt:
                 _test_prompt(llama_cpp, llm, n_prompt, rng)
@@ -103,7 +112,8 @@ def run_bench(
             samples.append(time.perf_counter_ns() - t0)
             cpu_samples.append(time.process_time_ns() - c0)
             yield Metrics({"done": index * request.reps + rep + 1, "total": total})
-        records.append(_record(llm, model, options, n_threads, n_prompt, n_gen, samples, cpu_samples))
+        records.append({**_record(llm, model, options, n_threads, n_prompt, n_gen, samples, cpu_samples),
+                        "n_depth": request.n_depth})
     yield Done(result=records)
 
 

@@ -163,3 +163,27 @@ def test_add_siblings_finds_the_ladder_and_caps_the_count(qtbot, page, demo_ladd
     page.setup.add_files(extra)
     assert len(page.setup.files) == MAX_FILES
     assert f"At most {MAX_FILES}" in page.error_banner.message
+
+
+def test_kv_types_axis_on_the_page(qtbot, page, demo_ladder):
+    """Every file at every K/V type: KV columns, the f16 reference row, the Pareto view and the pick."""
+    page.setup.add_files([demo_ladder["F32"], demo_ladder["Q4_K_M"]])
+    page.setup.kv_edit.setText("f16,q8_0/f16")
+    page.setup.chunks_spin.setValue(2)
+    qtbot.mouseClick(page.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.busy, timeout=3 * WAIT_MS)  # 2 KV types: twice the variants
+    assert not page.error_banner.message and not page.outcome.cancelled
+    rows = {(page.table.cell(r, "File"), page.table.cell(r, "KV")) for r in range(page.table.proxy.rowCount())}
+    assert rows == {(f, kv) for f in ("workbench-tiny-F32.gguf", "workbench-tiny-Q4_K_M.gguf")
+                    for kv in ("f16", "q8_0/f16")}
+    model = page.table.model()
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert not page.table.isColumnHidden(titles.index("KV MiB"))
+    reference = next(r for r in page.records if r.get("role") == "reference")
+    assert reference["kv"] == "f16" and reference["kld_mean"] == 0.0
+    mixed = [r for r in page.records if r["kv"] == "q8_0/f16"]
+    assert len(mixed) == 2 and all(r["kv_bytes"] < reference["kv_bytes"] for r in mixed)
+    assert len(page.pareto_plot.points) == 4 and "F32" in page.pareto_plot.front
+    # The tiny Q4_K_M is far off (KLD ~0.1); the F32 file with a q8_0 K cache is the one within tolerance.
+    assert page.recommendation.text().startswith("F32 @ q8_0/f16 KV is the smallest variant")
+    assert "KV cache at 128 tokens" in page.recommendation.text()

@@ -2,9 +2,12 @@
 
 A thin adapter over ``app.compare``: the runner does the work on a worker
 thread (as ``workbench compare`` does in the terminal), the page shows its
-progress, then the records as a table, two plots, a per-token KLD histogram
-and a recommendation. Finished models are kept by the runner, so Run after
-Cancel resumes. The Arena tab runs the same files side by side on prompts.
+progress, then the records as a table, plots (quality and speed against size,
+and quality per GiB of file plus KV cache with its Pareto front), a per-token
+KLD histogram and a recommendation. With KV types set, each file runs at each
+K/V cache type (app.compare.kv_axis) and every row is one file at one type.
+Finished models are kept by the runner, so Run after Cancel resumes. The
+Arena tab runs the same files side by side on prompts.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from app.compare.recommend import recommend, variant_name
 from app.compare.runner import CompareOutcome, list_runs, load_run_records
 from models.errors import WorkbenchError
 from ui.context import AppContext
+from ui.quantize.pareto_plot import ParetoPlot
 from ui.widgets.chat_error_banner import ChatErrorBanner
 from ui.widgets.compare_arena import ArenaPanel
 from ui.widgets.compare_histogram import KldHistogramPanel
@@ -114,6 +118,8 @@ class ComparePage(QWidget):
         plots_row.setContentsMargins(0, 0, 0, 0)
         plots_row.addWidget(self.quality_plot)
         plots_row.addWidget(self.speed_plot)
+        self.pareto_plot = ParetoPlot()
+        plots_row.addWidget(self.pareto_plot)
         self.histogram = KldHistogramPanel()
         plots_row.addWidget(self.histogram)
         results = QWidget()
@@ -218,6 +224,7 @@ class ComparePage(QWidget):
         unit, scale = ("GiB", GIB) if max((r["size_bytes"] for r in records), default=0) >= GIB else ("MiB", MIB)
         self.quality_plot.set_points(_points(records, "kld_mean", scale), f"file size ({unit})")
         self.speed_plot.set_points(_points(records, "tg_tps", scale), f"file size ({unit})")
+        self.pareto_plot.set_records(records)
         self.recommendation.setText(recommend(self.records))
         self.histogram.set_run(meta.get("run_dir"), self.records)
         self._update_buttons()

@@ -15,7 +15,10 @@ from typing import Any
 
 from app.cli.compare_cmd import read_text
 from app.compare.compatibility import difference, read_signature
+from app.compare.kv_axis import KvAxisRunner
+from app.compare.kv_types import parse_kv_types
 from app.compare.runner import CompareRunner, CompareSpec, reference_order
+from app.compare.variant_label import with_recipes
 from runtimes.base import CancelToken
 
 GGUF_SUFFIX = ".gguf"
@@ -29,6 +32,8 @@ class CompareRequest:
     n_ctx: int
     n_chunks: int | None
     remeasure: bool = False  # measure every model again instead of reusing saved results
+    kv_types: str = ""  # "" : f16 only; else e.g. "f16,q8_0,q8_0/f16" (app.compare.kv_types)
+    speed_depth: int = 0
 
 
 def compare_job(request: CompareRequest):
@@ -37,8 +42,9 @@ def compare_job(request: CompareRequest):
         variants = [f for f in request.files if f != reference]
         text, text_name = read_text(request.text_file)
         spec = CompareSpec(reference, variants, text, text_name, request.n_ctx, request.n_chunks,
-                           remeasure=request.remeasure)
-        runner = CompareRunner(spec)
+                           remeasure=request.remeasure, bench_depth=request.speed_depth)
+        runner = (KvAxisRunner(spec, parse_kv_types(request.kv_types))
+                  if request.kv_types else CompareRunner(spec))
         events: queue.Queue = queue.Queue()
         result: dict[str, Any] = {}
 
@@ -57,9 +63,11 @@ def compare_job(request: CompareRequest):
         thread.join()
         if "error" in result:
             raise result["error"]
+        outcome = result["outcome"]
+        outcome.records = with_recipes(outcome.records)  # reads each file's recipe, here off the GUI thread
         yield (
             "done",
-            result["outcome"],
+            outcome,
             {"reference": str(reference), "text": text_name, "n_ctx": request.n_ctx, "n_chunks": request.n_chunks},
         )
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QSpinBox,
@@ -53,6 +54,11 @@ class CompareSetup(QWidget):
         self.chunks_spin = QSpinBox(minimum=0, maximum=10000, value=0)
         self.chunks_spin.setSpecialValueText("all")
         self.chunks_spin.setToolTip("At most this many chunks of the text (fewer: faster, noisier)")
+        self.kv_edit = QLineEdit(placeholderText="f16 only, or e.g. f16,q8_0,q4_0,q8_0/f16")
+        self.kv_edit.setToolTip("KV-cache types to compare (K/V when they differ): every file runs at each; "
+                                "the reference stays the reference file with an f16 cache")
+        self.depth_spin = QSpinBox(minimum=0, maximum=131072, singleStep=512, value=0, suffix=" tokens")
+        self.depth_spin.setToolTip("Measure pp/tg with this many tokens already in the KV cache (llama-bench -d)")
 
         buttons = QVBoxLayout()
         for button in (self.add_button, self.siblings_button, self.remove_button):
@@ -66,6 +72,8 @@ class CompareSetup(QWidget):
         form.addRow("Text", self.text_box)
         form.addRow("Context", self.ctx_spin)
         form.addRow("Chunks", self.chunks_spin)
+        form.addRow("KV types", self.kv_edit)
+        form.addRow("Speed at depth", self.depth_spin)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(files_row, 3)
@@ -135,6 +143,8 @@ class CompareSetup(QWidget):
             self.text_file,
             self.ctx_spin.value(),
             self.chunks_spin.value() or None,
+            self.kv_edit.text().strip(),
+            self.depth_spin.value(),
         )
 
     def set_reference(self, path: Path) -> None:

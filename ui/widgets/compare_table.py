@@ -56,6 +56,10 @@ def _measured_text(r: dict[str, Any]) -> str:
     return f"cached · {stamp}" if r.get("cached") else stamp
 
 
+def _kv_text(r: dict[str, Any]) -> str:
+    return (r.get("kv") or "f16") + ("  (slow path)" if r.get("kv_slow_path") else "")
+
+
 def _name_text(r: dict[str, Any]) -> str:
     return variant_name(r) + ("  (ref)" if r.get("role") == "reference" else "")
 
@@ -75,6 +79,10 @@ COLUMNS = [
     _col("RSS MiB", _num("peak_rss_bytes", 0, MIB), "peak memory of the model worker"),
     Column("Measured", lambda r: r.get("measured_at") or 0, _measured_text,
            "when these numbers were measured; 'cached' rows come from an earlier run (Re-measure runs them again)"),
+    Column("KV", lambda r: r.get("kv") or "f16", _kv_text,
+           "K/V cache types (K/V when they differ); 'slow path' marks pairs llama.cpp runs without a fast kernel "
+           "on this device"),
+    _col("KV MiB", _num("kv_bytes", 2, MIB), "KV cache at the session's context, as llama.cpp allocates it"),
     Column("File", lambda r: Path(r["file"]).name, lambda r: Path(r["file"]).name),
 ]
 
@@ -143,6 +151,10 @@ class CompareTable(QTableView):
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
         self.source.set_records(records)
+        kv = any(r.get("kv") for r in records)  # the KV columns only when the run compared KV types
+        titles = [c.title for c in COLUMNS]
+        for title in ("KV", "KV MiB"):
+            self.setColumnHidden(titles.index(title), not kv)
         self._fit_height()
 
     def _fit_height(self) -> None:

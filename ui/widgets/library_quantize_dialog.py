@@ -1,6 +1,7 @@
 """The "Make quants…" dialog: which K-quant types to make from a full-precision
 model, an optional importance matrix (llama-imatrix's .gguf or .dat, as
-``workbench quantize --imatrix``) and the output folder. Types whose file
+``workbench quantize --imatrix``, or made here from any text), an optional
+recipe (per-tensor types) and the output folder. Types whose file
 already exists there are marked and skipped. OK checks the choice first; the
 imatrix is read on a worker, so a bad file is refused with its own message
 before anything runs."""
@@ -26,9 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.library_quantize import QuantizeRequest, output_for
+from app.quantize.recipes import Recipe, RecipeError
 from app.quantize_job import TARGETS
 from models.demo_factory import QUANT_LADDER
 from models.library_scan import LibraryEntry
+from ui.quantize.imatrix_dialog import ImatrixDialog
+from ui.quantize.recipe_picker import RecipePicker
 from ui.widgets.library_format import error_text, size_text
 from ui.workers import GeneratorWorker, start_worker
 
@@ -65,6 +69,12 @@ class QuantizeDialog(QDialog):
         self.imatrix_edit = QLineEdit(placeholderText="optional: from llama-imatrix (.gguf or .dat)")
         self.imatrix_edit.setToolTip("Weighs each weight by how much it mattered on sample text; "
                                      "helps most at Q3 and below")
+        self.make_imatrix_button = QPushButton("Make from text…")
+        self.make_imatrix_button.setToolTip("Compute one with llama-imatrix from this model and any text you choose")
+        self.make_imatrix_button.clicked.connect(self._make_imatrix)
+        self.imatrix_dialog: ImatrixDialog | None = None
+        self.recipe_picker = RecipePicker()
+        self.recipe_picker.changed.connect(lambda: self._mark_existing())
         self.out_dir_edit = QLineEdit(str(out_dir))
         self.out_dir_edit.textChanged.connect(lambda _t: self._mark_existing())
         self.folder_note = QLabel(f"{_OWNERS.get(entry.source, entry.source)}, so the quants go to the models folder."
@@ -84,7 +94,11 @@ class QuantizeDialog(QDialog):
         layout.addWidget(about)
         layout.addWidget(types)
         layout.addWidget(QLabel("Importance matrix"))
-        layout.addLayout(self._with_browse(self.imatrix_edit, self._pick_imatrix))
+        imatrix_row = self._with_browse(self.imatrix_edit, self._pick_imatrix)
+        imatrix_row.addWidget(self.make_imatrix_button)
+        layout.addLayout(imatrix_row)
+        layout.addWidget(QLabel("Recipe (keep some tensors at higher types)"))
+        layout.addWidget(self.recipe_picker)
         layout.addWidget(QLabel("Output folder"))
         layout.addLayout(self._with_browse(self.out_dir_edit, self._pick_folder))
         layout.addWidget(self.folder_note)
@@ -112,17 +126,25 @@ class QuantizeDialog(QDialog):
         text = self.imatrix_edit.text().strip()
         return Path(text).expanduser() if text else None
 
+    def recipe(self) -> Recipe | None:
+        try:
+            return self.recipe_picker.recipe()
+        except RecipeError:
+            return None  # _check names the problem
+
     def request(self) -> QuantizeRequest:
-        return QuantizeRequest(self.entry, self.targets(), self.out_dir(), self.imatrix())
+        return QuantizeRequest(self.entry, self.targets(), self.out_dir(), self.imatrix(), self.recipe())
 
     def _mark_existing(self, defaults: bool = False) -> None:
         """A type whose output is already in the folder is shown as such and skipped (a stat per type)."""
         folder = self.out_dir() if self.out_dir_edit.text().strip() else None
+        recipe = self.recipe()
+        name = recipe.name if recipe else None
         for target, box in self.boxes.items():
-            existing = folder is not None and output_for(self.entry, folder, target).is_file()
+            existing = folder is not None and output_for(self.entry, folder, target, name).is_file()
             box.setEnabled(not existing)
             box.setText(f"{target}  (exists)" if existing else target)
-            box.setToolTip(f"Already made: {output_for(self.entry, folder, target)}" if existing else "")
+            box.setToolTip(f"Already made: {output_for(self.entry, folder, target, name)}" if existing else "")
             if defaults:
                 box.setChecked(target in DEFAULT_TARGETS)
 
@@ -130,6 +152,15 @@ class QuantizeDialog(QDialog):
         path, _ = QFileDialog.getOpenFileName(self, "Importance matrix", str(self.entry.path.parent), IMATRIX_FILTER)
         if path:
             self.imatrix_edit.setText(path)
+
+    def _make_imatrix(self) -> None:
+        out = self.entry.path.with_name(self.entry.path.stem + ".imatrix.gguf")
+        if self.entry.read_only or self.entry.source == "huggingface":
+            out = self.out_dir() / (self.entry.path.stem + ".imatrix.gguf")
+        self.imatrix_dialog = ImatrixDialog(self.entry.path, out, parent=self)
+        dialog = self.imatrix_dialog
+        dialog.accepted.connect(lambda: self.imatrix_edit.setText(str(dialog.result)) if dialog.result else None)
+        dialog.open()
 
     def _pick_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Output folder", self.out_dir_edit.text())
@@ -147,6 +178,12 @@ class QuantizeDialog(QDialog):
             return self._show_error("Choose an output folder.")
         if not self.targets():
             return self._show_error("Choose at least one quant type that is not made yet.")
+        try:
+            recipe = self.recipe_picker.recipe()
+            for target in self.targets() if recipe else ():
+                recipe.metadata(target)  # applies to the type and fits in the file's metadata
+        except RecipeError as exc:
+            return self._show_error(error_text(exc))
         imatrix = self.imatrix()
         if imatrix is None:
             return self.accept()

@@ -1,0 +1,1 @@
+"""Quant lab: importance matrices from the user's text, per-tensor quantization recipes."""

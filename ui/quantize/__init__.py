@@ -1,0 +1,1 @@
+"""Quant lab widgets: the importance-matrix dialog and the recipe picker."""
