@@ -27,6 +27,7 @@ class AppContext(QObject):
     generation_finished = Signal(object)  # GenerationStats or None
     open_model_requested = Signal(str)  # a path, e.g. from drag and drop
     settings_changed = Signal()
+    demo_models_built = Signal(object)  # list[Path]: offline demo models were (re)built
     metrics_sampled = Signal(object)  # MetricsSample, emitted from the sampler thread
 
     def __init__(self, settings: Settings | None = None) -> None:
