@@ -124,11 +124,16 @@ class CompareTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)  # long file names elide instead of doubling the row height
-        self.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the end of a file name tells variants apart
+        # The middle goes: the start names the model, the end (quant, suffix) tells variants apart;
+        # the whole path is every cell's tooltip.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # The File column takes the room left, so a long name elides instead of running off the page.
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._fit_height()
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
