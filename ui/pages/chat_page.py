@@ -179,6 +179,7 @@ class ChatPage(QWidget):
         self.prompt_format.changed.connect(self.prompt_preset.save)
         self.ctx.worker_died.connect(setup.on_worker_died)  # queued: the watcher thread emits it
         self.ctx.settings_changed.connect(setup.rescan_models)
+        self.ctx.settings_changed.connect(lambda: self.load_options.set_defaults(self.ctx.settings))
         self.ways_in.connect()
 
     def _build_shortcuts(self) -> None:

@@ -133,6 +133,7 @@ class LibraryPage(QWidget):
         self.demo_build.failed.connect(self.first_run.set_done)
         self.demo_build.built.connect(self.ctx.demo_models_built)
         self.ctx.demo_models_built.connect(self._demos_built)  # built here or from Chat's empty state
+        self.ctx.models_dir_changed.connect(lambda _folder: self.rescan())  # Settings chose another folder
 
     @property
     def demo_quants(self) -> tuple[str, ...]:

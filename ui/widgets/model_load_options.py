@@ -42,6 +42,7 @@ class ModelLoadOptionsForm(QWidget):
         self.threads_spin.setSpecialValueText("auto")
         self.threads_spin.setToolTip("CPU threads (-t); auto uses the physical cores")
         self.vision = VisionPicker()  # mmproj and image prompt format
+        self._defaults: tuple[int, int, int] | None = None  # what set_defaults last showed
         self.set_defaults(settings)
 
         form = QFormLayout(self)
@@ -56,9 +57,13 @@ class ModelLoadOptionsForm(QWidget):
         self.device_combo.currentIndexChanged.connect(self._update_gpu_layers)
 
     def set_defaults(self, settings: Settings) -> None:
-        self.ctx_spin.setValue(settings.n_ctx)
-        self.gpu_layers_spin.setValue(settings.n_gpu_layers)
-        self.threads_spin.setValue(settings.n_threads)
+        """Show the default load options; a field the user set to something else here keeps its value."""
+        new = (settings.n_ctx, settings.n_gpu_layers, settings.n_threads)
+        old = self._defaults
+        for i, spin in enumerate((self.ctx_spin, self.gpu_layers_spin, self.threads_spin)):
+            if old is None or spin.value() == old[i]:
+                spin.setValue(new[i])
+        self._defaults = new
 
     def set_runtimes(self, choices: list[RuntimeChoice]) -> None:
         self._choices = list(choices)
