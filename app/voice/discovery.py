@@ -91,7 +91,7 @@ def whisper_options(models_dir: Path, cache_dir: Path | None = None) -> list[Whi
         entry = catalog_entry(name)
         path = locate(entry, models_dir, cache_dir)
         size = f"{entry.approx_bytes / 2**20:.0f} MiB"
-        title = f"whisper {name} ({size})" if path else f"whisper {name} — not downloaded ({size})"
+        title = f"whisper {name} ({size})" if path else f"{name} — not downloaded ({size})"
         options.append(WhisperOption(name, title, path))
     return options
 
