@@ -114,7 +114,6 @@ class VoiceModelsPanel(QGroupBox):
     def _add_whisper_options(self, options: list[WhisperOption], previous: str | None) -> None:
         """The suggested whisper.cpp models after the files found, downloaded or not."""
         combo = self.combos["stt"]
-        combo.blockSignals(True)
         self.whisper_options = {}
         for option in options:
             data = WHISPER + option.name
@@ -127,7 +126,6 @@ class VoiceModelsPanel(QGroupBox):
             combo.setCurrentIndex(index)
         elif combo.currentIndex() < 0 and combo.count():
             combo.setCurrentIndex(0)
-        combo.blockSignals(False)
         self._update_download()
 
     def _add(self, stage: str, path: Path) -> None:
