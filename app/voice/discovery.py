@@ -25,7 +25,7 @@ class TtsOption:
 @dataclass(frozen=True)
 class WhisperOption:
     name: str  # catalog name: "base.en-q5_1"
-    title: str  # "whisper base.en-q5_1 (57 MiB)", with "— not downloaded" when it is not
+    title: str  # "whisper base.en-q5_1 (57 MiB)"; "base.en-q5_1 (57 MiB) — not downloaded" when it is not
     path: Path | None  # None: not downloaded yet
 
 
@@ -91,7 +91,7 @@ def whisper_options(models_dir: Path, cache_dir: Path | None = None) -> list[Whi
         entry = catalog_entry(name)
         path = locate(entry, models_dir, cache_dir)
         size = f"{entry.approx_bytes / 2**20:.0f} MiB"
-        title = f"whisper {name} ({size})" if path else f"{name} — not downloaded ({size})"
+        title = f"whisper {name} ({size})" if path else f"{name} ({size}) — not downloaded"
         options.append(WhisperOption(name, title, path))
     return options
 

@@ -62,7 +62,7 @@ def test_suggested_whisper_models_download_from_the_page_and_load(qtbot, page, m
     titles = [combo.itemText(i) for i in range(combo.count())]
     for name in SUGGESTED:
         size = f"{catalog_entry(name).approx_bytes / 2**20:.0f} MiB"
-        assert f"{name} — not downloaded ({size})" in titles
+        assert f"{name} ({size}) — not downloaded" in titles
     combo.setCurrentIndex(combo.findData("whisper:base.en"))
     button = page.panel.stt_download_button
     assert button.isVisibleTo(page) and button.text() == "Download whisper base.en"
