@@ -108,3 +108,23 @@ def test_the_dialog_never_starts_in_a_missing_folder(qtbot, window, tmp_path):
     picker = window.pages["Chat"].model_picker
     picker.models_dir = str(tmp_path / "not-yet" / "models")
     assert picker.dialog_start_dir() == str(tmp_path)
+
+
+def test_a_model_already_in_the_folder_is_one_click_away(qtbot, window, demo_model):
+    page = window.pages["Chat"]
+    panel = page.messages_view.first_run
+    assert not panel.load_button.isVisible()  # an empty models folder: nothing to offer
+    page.model_picker.set_models([demo_model])
+    assert panel.load_button.isVisible() and panel.load_button.text() == f"Load {demo_model.name}"
+    with qtbot.waitSignal(page.ctx.model_loaded, timeout=WAIT_MS) as loaded:
+        qtbot.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
+    assert loaded.args[0].path == demo_model
+
+
+def test_a_long_file_name_on_the_load_button_is_shortened_in_the_middle(window):
+    panel = window.pages["Chat"].messages_view.first_run
+    name = "a-" * 40 + "model-Q4_K_M.gguf"
+    panel.offer_load(name)
+    assert panel.load_button.text().endswith("Q4_K_M.gguf") and "…" in panel.load_button.text()
+    assert len(panel.load_button.text()) <= len("Load ") + 48
+    assert name in panel.load_button.toolTip()

@@ -27,6 +27,8 @@ class ChatWaysIn(QObject):
     def connect(self) -> None:
         page, panel = self._page, self._page.messages_view.first_run
         panel.open_requested.connect(page.model_picker.open_file)
+        panel.load_requested.connect(lambda: page.load_model())
+        page.model_picker.model_combo.currentIndexChanged.connect(self._offer_load)
         panel.library_requested.connect(self.show_library)
         panel.demo_requested.connect(self.build_demos)
         page.model_picker.file_chosen.connect(page.load_model)
@@ -36,6 +38,10 @@ class ChatWaysIn(QObject):
         page.ctx.demo_models_built.connect(self._on_built)
         page.ctx.model_loaded.connect(lambda _loaded: page.messages_view.set_model_loaded(True))
         page.ctx.model_unloaded.connect(lambda: page.messages_view.set_model_loaded(False))
+
+    def _offer_load(self) -> None:
+        path = self._page.model_picker.current_path()
+        self._page.messages_view.first_run.offer_load(path.name if path else None)
 
     def show_library(self) -> None:
         show_page = getattr(self._page.window(), "show_page", None)

@@ -7,15 +7,21 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+MAX_NAME = 48  # characters of a file name on the Load button; the middle goes, the tooltip has it all
+
 
 class ChatFirstRun(QFrame):
     open_requested = Signal()
+    load_requested = Signal()
     library_requested = Signal()
     demo_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__(objectName="chatFirstRun")
         title = QLabel("<b>No model loaded.</b> Pick a way in:", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.load_button = QPushButton("")  # "Load <the picker's model>", when there is one
+        self.load_button.setToolTip("Load the model chosen above with the options on the right")
+        self.load_button.hide()
         self.open_button = QPushButton("Open a model file…")
         self.open_button.setToolTip("Choose a GGUF file; it loads at once")
         self.library_button = QPushButton("Get a model (Library)")
@@ -34,13 +40,22 @@ class ChatFirstRun(QFrame):
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(title)
+        layout.addWidget(self.load_button, 0, Qt.AlignmentFlag.AlignHCenter)  # its own row: names can be long
         layout.addLayout(buttons)
         layout.addWidget(self.status)
         layout.addWidget(hint)
         layout.addStretch(1)
+        self.load_button.clicked.connect(self.load_requested)
         self.open_button.clicked.connect(self.open_requested)
         self.library_button.clicked.connect(self.library_requested)
         self.demo_button.clicked.connect(self.demo_requested)
+
+    def offer_load(self, name: str | None) -> None:
+        """A model file is already chosen above: loading it is one click from here too."""
+        shown = name if not name or len(name) <= MAX_NAME else f"{name[:MAX_NAME // 2 - 1]}…{name[-MAX_NAME // 2:]}"
+        self.load_button.setText(f"Load {shown}" if name else "")
+        self.load_button.setToolTip(f"Load {name} with the options on the right" if name else "")
+        self.load_button.setVisible(bool(name))
 
     def set_busy(self, text: str) -> None:
         self.demo_button.setEnabled(False)
