@@ -62,6 +62,10 @@ NAMES = (
     "large-v3", "large-v3-q5_0", "large-v3-turbo", "large-v3-turbo-q5_0", "large-v3-turbo-q8_0",
 )
 
+# Offered for download on the Voice page: English models small enough for any machine,
+# from the fastest to the most accurate (small.en as q5_1 keeps it under 200 MB).
+SUGGESTED = ("tiny.en", "base.en", "base.en-q5_1", "small.en-q5_1")
+
 
 @dataclass(frozen=True)
 class WhisperCatalogEntry:

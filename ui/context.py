@@ -27,6 +27,8 @@ class AppContext(QObject):
     generation_finished = Signal(object)  # GenerationStats or None
     open_model_requested = Signal(str)  # a path, e.g. from drag and drop
     settings_changed = Signal()
+    models_dir_changed = Signal(str)  # the saved models folder is a different one: rescan it
+    demo_models_built = Signal(object)  # list[Path]: offline demo models were (re)built
     metrics_sampled = Signal(object)  # MetricsSample, emitted from the sampler thread
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -40,6 +42,7 @@ class AppContext(QObject):
         self.sampler.start()
         # One writer thread: saves stay ordered and the GUI thread never does file I/O.
         self._settings_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="settings-writer")
+        self._models_dir = self.settings.models_dir
 
     def _worker_pid(self) -> int | None:
         loaded = self.models.current
@@ -56,6 +59,9 @@ class AppContext(QObject):
         except RuntimeError:  # after shutdown (window closing): write directly
             save_settings(snapshot)
         self.settings_changed.emit()
+        if self.settings.models_dir != self._models_dir:
+            self._models_dir = self.settings.models_dir
+            self.models_dir_changed.emit(self._models_dir)
 
     def flush_settings(self) -> None:
         """Block until queued settings writes are on disk (tests, shutdown)."""

@@ -22,12 +22,20 @@ class TtsOption:
     problem: str = ""  # why it cannot be used now
 
 
+@dataclass(frozen=True)
+class WhisperOption:
+    name: str  # catalog name: "base.en-q5_1"
+    title: str  # "whisper base.en-q5_1 (57 MiB)"; "base.en-q5_1 (57 MiB) — not downloaded" when it is not
+    path: Path | None  # None: not downloaded yet
+
+
 @dataclass
 class VoiceDiscovery:
     vad: list[Path] = field(default_factory=list)
     stt: list[Path] = field(default_factory=list)
     llm: list[Path] = field(default_factory=list)
     tts: list[TtsOption] = field(default_factory=list)
+    whisper: list[WhisperOption] = field(default_factory=list)  # the suggested catalog models
     problems: list[str] = field(default_factory=list)
 
 
@@ -74,10 +82,25 @@ def tts_options(models_dir: Path) -> list[TtsOption]:
     return options
 
 
+def whisper_options(models_dir: Path, cache_dir: Path | None = None) -> list[WhisperOption]:
+    """The suggested whisper.cpp models with their size, and where each is if downloaded."""
+    from models.whisper_catalog import SUGGESTED, catalog_entry, locate
+
+    options = []
+    for name in SUGGESTED:
+        entry = catalog_entry(name)
+        path = locate(entry, models_dir, cache_dir)
+        size = f"{entry.approx_bytes / 2**20:.0f} MiB"
+        title = f"whisper {name} ({size})" if path else f"{name} ({size}) — not downloaded"
+        options.append(WhisperOption(name, title, path))
+    return options
+
+
 def discover_voice_models(models_dir: Path, extra_dirs: list[Path], recent: list[str]) -> VoiceDiscovery:
     folders = [Path(models_dir), *[Path(d) for d in extra_dirs]]
     found = VoiceDiscovery(stt=whisper_files(folders), llm=gguf_files(recent, folders),
-                           tts=tts_options(Path(models_dir)))
+                           tts=tts_options(Path(models_dir)), whisper=whisper_options(Path(models_dir)))
+    found.stt = [p for p in found.stt if p not in {o.path for o in found.whisper}]  # listed once, by name
     try:
         from runtimes.onnx.vad_model import silero_vad_path
 

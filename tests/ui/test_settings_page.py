@@ -137,3 +137,29 @@ def test_env_override_is_marked_and_not_saved(qtbot, monkeypatch):
     assert stored()["theme"] == "light"
     assert stored()["n_ctx"] == 4096
     close_window(window)
+
+
+def test_a_change_is_confirmed_and_reaches_the_other_pages_at_once(qtbot, tmp_path, demo_model):
+    import shutil
+
+    folder = tmp_path / "other-models"
+    folder.mkdir()
+    shutil.copy(demo_model, folder / "moved-in.gguf")
+    window, page = open_window(qtbot)
+    chat, library = window.pages["Chat"], window.pages["Library"]
+    chat.load_options.threads_spin.setValue(7)  # set by hand in Chat: a new default does not override it
+    page.n_ctx_spin.setValue(3072)
+    page.n_threads_spin.setValue(5)
+    page.models_dir_edit.setText(str(folder))
+    page.models_dir_edit.textEdited.emit(str(folder))
+    with qtbot.waitSignal(window.ctx.models_dir_changed, timeout=5000) as changed:
+        pass  # the save follows the edits after a short pause
+    assert changed.args == [str(folder)]
+    text = page.confirmation.text()
+    assert text.startswith("Saved ") and "models folder" in text and "context size" in text
+    assert chat.load_options.ctx_spin.value() == 3072
+    assert chat.load_options.threads_spin.value() == 7
+    qtbot.waitUntil(lambda: any(e.path.name == "moved-in.gguf" for e in library.local.entries), timeout=10_000)
+    qtbot.waitUntil(lambda: any(chat.model_picker.model_combo.itemText(i) == "moved-in.gguf"
+                                for i in range(chat.model_picker.model_combo.count())), timeout=10_000)
+    close_window(window)

@@ -26,6 +26,7 @@ from ui.pages.chat_conversation_manager import ChatConversationManager
 from ui.pages.chat_model_setup import ChatModelSetup
 from ui.pages.chat_prompt_preset import ChatPromptPreset
 from ui.pages.chat_replies import ChatReplies
+from ui.pages.chat_ways_in import ChatWaysIn
 from ui.widgets.chat_composer import ChatComposer
 from ui.widgets.chat_conversation_list import ChatConversationList
 from ui.widgets.chat_disk_queue import DiskQueue
@@ -65,6 +66,9 @@ class ChatPage(QWidget):
       ``sampling_form``, ``system_prompt_box``, ``conversation_list``, ``prompt_format``
       (ChatPromptFormat: ``combo``, ``value()``, ``set_value(name)``, ``note_label``; the
       loaded model's template, a llama.cpp built-in, or completion mode; saved per model).
+    * ``messages_view.first_run`` (ChatFirstRun: ``open_button``, ``library_button``,
+      ``demo_button``, ``status``): the ways in while no model is loaded; ``ways_in.demo_build``
+      (DemoModelsBuild: ``quants``) builds the demo models and loads one.
     * ``shutdown()``: stop workers; called when the window closes.
 
     Shortcuts: Ctrl+Return sends, Escape stops (or cancels a load), Ctrl+N
@@ -86,6 +90,7 @@ class ChatPage(QWidget):
         self.replies = ChatReplies(self)
         self.conversation_manager = ChatConversationManager(self)
         self.prompt_preset = ChatPromptPreset(self)
+        self.ways_in = ChatWaysIn(self)
 
         self._build()
         self._connect()
@@ -174,6 +179,8 @@ class ChatPage(QWidget):
         self.prompt_format.changed.connect(self.prompt_preset.save)
         self.ctx.worker_died.connect(setup.on_worker_died)  # queued: the watcher thread emits it
         self.ctx.settings_changed.connect(setup.rescan_models)
+        self.ctx.settings_changed.connect(lambda: self.load_options.set_defaults(self.ctx.settings))
+        self.ways_in.connect()
 
     def _build_shortcuts(self) -> None:
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -275,3 +282,4 @@ class ChatPage(QWidget):
         thread is joined when the interpreter exits."""
         self.model_setup.shutdown()
         self.replies.shutdown()
+        self.ways_in.shutdown()

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from app.paths import demo_models_dir
-from models.demo_factory import QUANT_LADDER, build_demo_models
 from models.download_fetch import RetryPolicy
 from models.download_paths import default_cache_dir
 from models.download_queue import DownloadJob
@@ -26,6 +25,7 @@ from models.hub_files import RepoFiles
 from models.hub_header import read_remote_header
 from models.hub_quants import QuantOption, group_quants
 from models.library_scan import LibraryEntry, default_sources, delete_model, scan_library
+from ui.common.demo_models_build import DemoModelsBuild
 from ui.common.offline_banner import OfflineBanner, is_offline_error
 from ui.context import AppContext
 from ui.widgets.library_downloads import LibraryDownloads
@@ -68,7 +68,7 @@ class LibraryPage(QWidget):
         self.home = home
         self.retry: RetryPolicy | None = None
         self.machine: Callable[[], Machine] = machine_memory
-        self.demo_quants: tuple[str, ...] = QUANT_LADDER
+        self.demo_build = DemoModelsBuild(self)
         self._repo: RepoFiles | None = None
         self._workers: set[GeneratorWorker] = set()
         self._fit_worker: GeneratorWorker | None = None
@@ -129,6 +129,19 @@ class LibraryPage(QWidget):
         self.ctx.model_unloaded.connect(self._update_first_run)
         self.first_run.download_requested.connect(self._download_named)
         self.first_run.demo_requested.connect(self._build_demos)
+        self.demo_build.progress.connect(self.first_run.set_busy)
+        self.demo_build.failed.connect(self.first_run.set_done)
+        self.demo_build.built.connect(self.ctx.demo_models_built)
+        self.ctx.demo_models_built.connect(self._demos_built)  # built here or from Chat's empty state
+        self.ctx.models_dir_changed.connect(lambda _folder: self.rescan())  # Settings chose another folder
+
+    @property
+    def demo_quants(self) -> tuple[str, ...]:
+        return self.demo_build.quants
+
+    @demo_quants.setter
+    def demo_quants(self, quants: tuple[str, ...]) -> None:
+        self.demo_build.quants = tuple(quants)
 
     # --------------------------------------------------------------- helpers
 
@@ -281,27 +294,15 @@ class LibraryPage(QWidget):
                   on_error=lambda e, _tb: self.local.status.setText(f"Not deleted: {error_text(e)}"))
 
     def _build_demos(self) -> None:
-        self.first_run.set_busy("Building demo models…")
-        quants = self.demo_quants
+        self.demo_build.start()
 
-        def work(cancel):
-            for i, quant in enumerate(quants, 1):  # one quant per call, so progress shows between files
-                build_demo_models(demo_models_dir(), quants=(quant,), cancel=cancel)
-                yield f"Building demo models… {i} of {len(quants)}"
-
-        def on_error(e, _tb):
-            self.first_run.set_done(f"Demo models failed: {error_text(e)}")
-
-        worker = self._run(work, on_yield=self.first_run.status.setText, on_error=on_error)
-        worker.signals.finished.connect(self._demos_finished)
-
-    def _demos_finished(self) -> None:
-        if self.first_run.status.text().startswith("Building"):
-            self.first_run.set_done(f"Demo models are in {demo_models_dir()}")
+    def _demos_built(self, _paths: list[Path]) -> None:
+        self.first_run.set_done(f"Demo models are in {demo_models_dir()}")
         self.rescan()
 
     def shutdown(self) -> None:
         self.downloads.shutdown()
         self.quantizer.shutdown()
+        self.demo_build.cancel()
         for worker in list(self._workers):
             worker.quit()

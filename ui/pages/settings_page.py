@@ -3,9 +3,14 @@
 Every edit goes into ``ctx.settings`` at once (the theme is applied at once);
 the file is written through ``ctx.save_settings()`` a moment later, so a burst
 of keystrokes in a spin box is one small write, and on hide so nothing is lost.
+That save tells the other pages (Chat shows the new default load options, the
+Library and Chat rescan a new models folder), and the line under the title says
+what was saved and where it now applies: no change is silent.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QPalette
@@ -31,6 +36,14 @@ from ui.theme import apply_theme
 from ui.widgets.hf_token_box import HfTokenBox
 
 SAVE_DELAY_MS = 400
+APPLIED = {  # what a saved change does now, for the confirmation line
+    "models_dir": "models folder: the Library and Chat rescan it now",
+    "n_ctx": "context size: Chat's load options show it; a loaded model keeps its own until loaded again",
+    "n_gpu_layers": "GPU layers: Chat's load options show it; applies at the next load",
+    "n_threads": "CPU threads: Chat's load options show it; applies at the next load",
+    "theme": "theme applied",
+    "rpc_endpoints": "remote devices: Chat's load options list them; applies at the next load",
+}
 FIELD_WIDTH = 230  # spin boxes and the theme box; wider looks stretched, not useful
 TELEMETRY_TEXT = (
     "<b>None — Workbench sends nothing anywhere.</b><br>"
@@ -74,6 +87,10 @@ class SettingsPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Settings", objectName="pageTitle"))
+        self.confirmation = QLabel("Changes apply at once and are saved automatically.", objectName="statsLine",
+                                   wordWrap=True)
+        layout.addWidget(self.confirmation)
+        self._changed: list[str] = []  # names edited since the last save
         layout.addWidget(self._models_group())
         self.hf_token_box = HfTokenBox()
         layout.addWidget(self.hf_token_box)
@@ -174,6 +191,8 @@ class SettingsPage(QWidget):
 
     def _set(self, name: str, value: object) -> None:
         setattr(self.ctx.settings, name, value)
+        if name not in self._changed:
+            self._changed.append(name)
         self._save_timer.start()
 
     @Slot(str)
@@ -208,6 +227,10 @@ class SettingsPage(QWidget):
     def save_now(self) -> None:
         self._save_timer.stop()
         self.ctx.save_settings()
+        if self._changed:
+            done = "; ".join(APPLIED[name] for name in self._changed)
+            self.confirmation.setText(f"Saved {time.strftime('%H:%M:%S')}: {done}.")
+            self._changed = []
 
     @property
     def has_unsaved_changes(self) -> bool:

@@ -69,6 +69,7 @@ class VoicePage(QWidget):
         self.panel = VoiceModelsPanel()
         self.panel.load_clicked.connect(self.load_models)
         self.panel.download_clicked.connect(self.download)
+        self.panel.whisper_download_clicked.connect(self.download_whisper)
         self.controls = VoiceControls()
         self.controls.listen_toggled.connect(self._on_listen_toggled)
         self.controls.talk_pressed.connect(lambda: self.run.talk(True))
@@ -206,6 +207,26 @@ class VoicePage(QWidget):
 
         self._start_job("download", lambda cancel: download_voice(engine, cancel), progress, done)
 
+    def download_whisper(self, name: str) -> None:
+        """Download the suggested whisper.cpp model ``name`` (verified), then offer it."""
+        from app.voice.voice_download import download_whisper
+        from models.download_queue import JobDone, JobProgress
+
+        self.panel.set_busy(True)
+
+        def progress(event) -> None:
+            if isinstance(event, JobProgress) and event.total:
+                self.panel.status.setText(f"Downloading whisper {name}: {event.done / 2**20:.0f} of "
+                                          f"{event.total / 2**20:.0f} MiB")
+            elif isinstance(event, JobDone):
+                self.panel.status.setText(f"whisper {name} downloaded and verified.")
+
+        def done() -> None:
+            self.panel.set_busy(False)
+            self.discover()
+
+        self._start_job("download", lambda cancel: download_whisper(name, cancel), progress, done)
+
     def _start_job(self, name: str, job, on_yield, on_done=None) -> None:
         def finish() -> None:
             self._jobs.pop(name, None)
@@ -308,7 +329,14 @@ class VoicePage(QWidget):
         self.run_finished.emit()
 
     def _show_error(self, message: str, details: str = "") -> None:
-        self.banner.show_error(message, details)
+        """One error, shown once: the same message again (say the microphone failing and the run
+        ending because of it) does not repeat it, and neither does one the device note already says."""
+        same = " ".join(message.lower().rstrip(".").split())
+        shown = " ".join(self.banner.message.lower().rstrip(".").split())
+        note = self.controls.device_note.text().lower() if self.controls.device_note.isVisibleTo(self) else ""
+        if (shown and (same in shown or shown in same)) or (same and same in note):
+            return
+        self.banner.show_error(message, details if details.strip() != message.strip() else "")
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Stop every run and job, wait for them (their threads use the models), then close the models."""

@@ -26,7 +26,9 @@ class ChatSidePanel(QScrollArea):
         self.load_options = ModelLoadOptionsForm(settings)
         self.system_prompt_box = QPlainTextEdit()
         self.system_prompt_box.setPlaceholderText("Optional instructions the model sees before the chat")
-        self.system_prompt_box.setMaximumHeight(120)
+        # Three lines (it scrolls for more): a tall box crowded the column at 1280×720.
+        lines = self.system_prompt_box.fontMetrics().lineSpacing() * 3
+        self.system_prompt_box.setFixedHeight(lines + 2 * self.system_prompt_box.frameWidth() + 8)
         self.prompt_format = ChatPromptFormat()
         self.sampling_form = ChatSamplingForm()
         self.spec_panel = SpecChatPanel()  # the page attaches it to itself

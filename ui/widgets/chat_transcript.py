@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.chat_conversation import ChatMessage
+from ui.widgets.chat_first_run import ChatFirstRun
 from ui.widgets.chat_images import attach_thumbnails
 from ui.widgets.chat_message import ChatMessageWidget
 
@@ -35,14 +36,18 @@ class ChatTranscript(QScrollArea):
         self._layout.setContentsMargins(16, 12, 16, 12)
         self._layout.setSpacing(10)
         self.empty_label = QLabel(
-            "Load a model, then type a message below.\nCtrl+Return sends, Escape stops.",
+            "Type a message below.\nCtrl+Return sends, Escape stops.",
             objectName="transcriptEmpty",
             alignment=Qt.AlignmentFlag.AlignCenter,
         )
+        self.first_run = ChatFirstRun()  # the empty state while no model is loaded
+        self._layout.addWidget(self.first_run, 1)
         self._layout.addWidget(self.empty_label, 1)
+        self._model_loaded = False
         self._layout.addStretch(0)
         self.setWidget(container)
         self._widgets: list[ChatMessageWidget] = []
+        self._update_empty()
         self._follow = True
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._remember_position)
@@ -88,8 +93,14 @@ class ChatTranscript(QScrollArea):
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
+    def set_model_loaded(self, loaded: bool) -> None:
+        """No model: the ways in; a model: the short "type below" hint (until a message arrives)."""
+        self._model_loaded = loaded
+        self._update_empty()
+
     def _update_empty(self) -> None:
-        self.empty_label.setVisible(not self._widgets)
+        self.first_run.setVisible(not self._widgets and not self._model_loaded)
+        self.empty_label.setVisible(not self._widgets and self._model_loaded)
 
     def _remember_position(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - _FOLLOW_SLACK_PX

@@ -83,6 +83,10 @@ class ArenaPanel(QWidget):
             settings.addWidget(QLabel(label))
             settings.addWidget(widget)
         settings.addWidget(self.chat)
+        self.speculative_label = QLabel("Speculative:")  # its combo is not a chat-template setting
+        self.speculative_label.setBuddy(self.speculative.mode_combo)
+        settings.addSpacing(8)
+        settings.addWidget(self.speculative_label)
         settings.addWidget(self.speculative)
         settings.addStretch(1)
         self.showing = QLabel("Showing")

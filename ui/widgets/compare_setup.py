@@ -143,8 +143,8 @@ class CompareSetup(QWidget):
             self.text_file,
             self.ctx_spin.value(),
             self.chunks_spin.value() or None,
-            self.kv_edit.text().strip(),
-            self.depth_spin.value(),
+            kv_types=self.kv_edit.text().strip(),
+            speed_depth=self.depth_spin.value(),
         )
 
     def set_reference(self, path: Path) -> None:

@@ -142,11 +142,16 @@ class CompareTable(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)  # long file names elide instead of doubling the row height
-        self.setTextElideMode(Qt.TextElideMode.ElideLeft)  # the end of a file name tells variants apart
+        # The middle goes: the start names the model, the end (quant, suffix) tells variants apart;
+        # the whole path is every cell's tooltip.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().hide()
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        # The File column takes the room left, so a long name elides instead of running off the page.
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._fit_height()
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
@@ -155,6 +160,8 @@ class CompareTable(QTableView):
         titles = [c.title for c in COLUMNS]
         for title in ("KV", "KV MiB"):
             self.setColumnHidden(titles.index(title), not kv)
+        # "Measured" only when some figures are cached: then the date matters (the status line says so too).
+        self.setColumnHidden(titles.index("Measured"), not any(r.get("cached") for r in records))
         self._fit_height()
 
     def _fit_height(self) -> None:

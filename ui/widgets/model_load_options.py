@@ -47,6 +47,7 @@ class ModelLoadOptionsForm(QWidget):
         self.remote = RemoteDevicesRow(settings.rpc_endpoints)  # llama.cpp's --rpc
         self.remote.devices_listed.connect(self._add_remote_devices)
         self.remote.edit.textChanged.connect(self._update_gpu_layers)
+        self._defaults: tuple[int, int, int] | None = None  # what set_defaults last showed
         self.set_defaults(settings)
 
         form = QFormLayout(self)
@@ -62,9 +63,13 @@ class ModelLoadOptionsForm(QWidget):
         self.device_combo.currentIndexChanged.connect(self._update_gpu_layers)
 
     def set_defaults(self, settings: Settings) -> None:
-        self.ctx_spin.setValue(settings.n_ctx)
-        self.gpu_layers_spin.setValue(settings.n_gpu_layers)
-        self.threads_spin.setValue(settings.n_threads)
+        """Show the default load options; a field the user set to something else here keeps its value."""
+        new = (settings.n_ctx, settings.n_gpu_layers, settings.n_threads)
+        old = self._defaults
+        for i, spin in enumerate((self.ctx_spin, self.gpu_layers_spin, self.threads_spin)):
+            if old is None or spin.value() == old[i]:
+                spin.setValue(new[i])
+        self._defaults = new
 
     def set_runtimes(self, choices: list[RuntimeChoice]) -> None:
         self._choices = list(choices)

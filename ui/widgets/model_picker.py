@@ -1,4 +1,7 @@
-"""The chat page's model bar: which GGUF file, a Browse… dialog, and Load."""
+"""The chat page's model bar: which GGUF file, a Browse… dialog, and Load.
+
+A file chosen in the dialog is announced with ``file_chosen`` so the page loads
+it at once; Load stays for loading the chosen file again with changed options."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPush
 
 class ModelPicker(QWidget):
     load_clicked = Signal()
+    file_chosen = Signal(str)  # a path picked in the file dialog: load it now
 
     def __init__(self, models_dir: str = "") -> None:
         super().__init__()
@@ -22,10 +26,11 @@ class ModelPicker(QWidget):
         self.model_combo.setPlaceholderText("Choose a model file…")
         self.model_combo.setToolTip("GGUF model: recent files and those in your models folder")
         self.browse_button = QPushButton("Browse…")
-        self.browse_button.clicked.connect(self._browse)
+        self.browse_button.clicked.connect(self.open_file)
         self.load_button = QPushButton("Load")
         self.load_button.setDefault(False)
-        self.load_button.setToolTip("Load the chosen model with the runtime, device and options on the right")
+        self.load_button.setToolTip("Load the chosen model (again) with the runtime, device and options on the right")
+        self.browse_button.setToolTip("Choose a GGUF file; it loads at once")
         self.load_button.clicked.connect(self.load_clicked)
 
         layout = QHBoxLayout(self)
@@ -78,8 +83,18 @@ class ModelPicker(QWidget):
     def _update_load_button(self) -> None:
         self.load_button.setEnabled(self.current_path() is not None and not self._busy)
 
-    def _browse(self) -> None:
-        start = str(self.current_path().parent) if self.current_path() else self.models_dir
-        path, _ = QFileDialog.getOpenFileName(self, "Open a model", start, "GGUF models (*.gguf);;All files (*)")
+    def dialog_start_dir(self) -> str:
+        """The folder the file dialog opens in: the current model's, else the models folder.
+        Always an existing folder, so Qt never puts its last part in the file-name box."""
+        current = self.current_path()
+        start = current.parent if current is not None else Path(self.models_dir or Path.home()).expanduser()
+        while not start.is_dir() and start != start.parent:
+            start = start.parent
+        return str(start) if start.is_dir() else str(Path.home())
+
+    def open_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a model", self.dialog_start_dir(),
+                                              "GGUF models (*.gguf);;All files (*)")
         if path:
             self.select_path(path)
+            self.file_chosen.emit(path)

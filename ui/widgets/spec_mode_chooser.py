@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -26,6 +27,7 @@ from app.spec_drafts import local_draft_choices
 from models.vocab_compat import DraftChoices
 from runtimes.base import Device
 from runtimes.llama_cpp.spec_options import MAX_DRAFT, SpeculativeOptions
+from ui.common.long_text import never_widens, set_wrapped_text
 from ui.workers import GeneratorWorker, start_worker
 
 OFF, LOOKUP = "off", "lookup"
@@ -58,10 +60,11 @@ class SpecModeChooser(QWidget):
         self.gpu_layers_spin.setToolTip("Draft layers to offload to its GPU (-1 = all)")
         self.missing_button = QToolButton(text="", autoRaise=True, checkable=True)
         self.missing_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.missing_label = QLabel(wordWrap=True, objectName="statsLine")
+        self.missing_label = never_widens(QLabel(wordWrap=True, objectName="statsLine"))
         self.missing_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.missing_label.hide()
         self.missing_button.toggled.connect(self.missing_label.setVisible)
+        self.missing_button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never widens
 
         if compact:
             for widget in (self.draft_max_spin, self.adaptive_box, self.device_combo, self.gpu_layers_spin,
@@ -162,7 +165,7 @@ class SpecModeChooser(QWidget):
     def _on_scan_failed(self, exc: Exception, _details: str) -> None:
         self._fill(None)
         self.missing_button.setText("Drafts could not be listed")
-        self.missing_label.setText(str(exc))
+        set_wrapped_text(self.missing_label, str(exc))
         self.missing_button.show()
 
     def _scan_finished(self, worker: GeneratorWorker) -> None:
@@ -178,9 +181,10 @@ class SpecModeChooser(QWidget):
         self.mode_combo.addItem("Prompt lookup (no draft model)", LOOKUP)
         for candidate in choices.compatible if choices else []:
             ratio = candidate.check.size_ratio
-            label = f"Draft: {candidate.name}" + (f" ({ratio:.0%} of the model)" if ratio is not None else "")
+            label = f"Draft: {candidate.name}" + (f" ({ratio:.0%})" if ratio is not None else "")
             self.mode_combo.addItem(label, str(candidate.path))
-            tip = "\n".join([str(candidate.path), *candidate.check.warnings])
+            size = [f"{ratio:.0%} of the model's size"] if ratio is not None else []
+            tip = "\n".join([str(candidate.path), *size, *candidate.check.warnings])
             self.mode_combo.setItemData(self.mode_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         index = self.mode_combo.findData(previous) if previous is not None else -1
         self.mode_combo.setCurrentIndex(max(index, 0))
@@ -192,10 +196,11 @@ class SpecModeChooser(QWidget):
             self.missing_button.setText(f"No compatible draft model ({len(excluded)} not offered, why?)")
         else:
             self.missing_button.setText(f"{len(excluded)} model(s) not offered as drafts (why?)")
+        self.missing_button.setToolTip(self.missing_button.text())
         self.missing_button.setVisible((scanning or choices is not None) and not self._compact)
-        self.missing_label.setText("\n".join(f"• {name}: {why}" for _, name, why in excluded) or "None.")
+        set_wrapped_text(self.missing_label, "\n".join(f"• {name}: {why}" for _, name, why in excluded) or "None.")
         if self._compact:
-            self.mode_combo.setToolTip(f"{self.missing_button.text()}\n{self.missing_label.text()}")
+            self.mode_combo.setToolTip(f"{self.missing_button.text()}\n{self.missing_label.toolTip()}")
         self._update_enabled()
         if self.mode_combo.currentData() != previous:
             self.changed.emit()

@@ -40,6 +40,7 @@ class VoiceControls(QGroupBox):
 
     def __init__(self) -> None:
         super().__init__("Audio")
+        self._running = False  # a file or live run is active
         self.input_combo = QComboBox()
         self.output_combo = QComboBox()
         refresh = QToolButton(text="⟳", toolTip="Look for audio devices again")
@@ -145,8 +146,8 @@ class VoiceControls(QGroupBox):
         """While any run is active, the file button and the devices are fixed."""
         for widget in (self.file_button, self.input_combo, self.output_combo, self.mode_combo):
             widget.setEnabled(not running)
-        if not self.listen_button.isChecked():
-            self.listen_button.setEnabled(not running)
+        self._running = running
+        self._update_buttons()
 
     def _on_listen(self, checked: bool) -> None:
         self.listen_button.setText("Stop" if checked else "Listen")
@@ -155,7 +156,12 @@ class VoiceControls(QGroupBox):
 
     def _update_buttons(self) -> None:
         has_input = self.input_id is not None
-        self.listen_button.setEnabled(has_input or self.listen_button.isChecked())
+        listening = self.listen_button.isChecked()
+        self.listen_button.setEnabled(listening or (has_input and not self._running))
+        self.listen_button.setToolTip(
+            "Stop listening" if listening else
+            "No microphone found: connect one (or start the sound system), or run a recorded file" if not has_input
+            else "A run is active" if self._running else "Listen on the chosen microphone")
         self.talk_button.setVisible(self.push_to_talk)
         self.talk_button.setEnabled(self.listen_button.isChecked())
 

@@ -13,6 +13,8 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.voice.timeline import TurnTimeline
+from ui.common.elided_label import ElidedLabel
+from ui.common.long_text import never_widens
 
 SPANS = (("transcript", "speech → text", "#4e79a7"), ("first_token", "→ first token", "#f28e2b"),
          ("first_audio", "→ first audio", "#59a14f"))
@@ -54,7 +56,7 @@ class VoiceLatencyStrip(QFrame):
     def __init__(self) -> None:
         super().__init__(objectName="voiceLatencyStrip")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel("Latency — no turn yet")
+        self.title = never_widens(QLabel("Latency — no turn yet"))  # long turn lines wrap, never widen
         self.title.setStyleSheet("font-weight: 600;")
         self.bar = LatencyBar()
         self.values: dict[str, QLabel] = {}
@@ -64,12 +66,11 @@ class VoiceLatencyStrip(QFrame):
             value.setObjectName(f"latency_{key}")
             self.values[key] = value
             legend.addWidget(value)
-        self.overhead = QLabel("")
-        self.overhead.setToolTip("Wall time of the turn spent outside every VAD, STT, LLM and TTS call")
+        self.overhead = ElidedLabel("", tip="Wall time of the turn spent outside every VAD, STT, LLM and TTS call")
         legend.addStretch(1)
-        legend.addWidget(self.overhead)
-        self.history = QLabel("")
-        self.history.setWordWrap(True)
+        legend.addWidget(self.overhead, 1)
+        self.overhead.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.history = never_widens(QLabel(""))
         self.history.setStyleSheet("color: palette(placeholder-text);")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)

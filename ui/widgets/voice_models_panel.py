@@ -1,6 +1,6 @@
 """The Voice page's model pickers: VAD, STT, LLM and TTS, each with the
-memory its worker process uses, a Browse… button, and for catalog voices
-that are not on disk yet, a Download button."""
+memory its worker process uses, a Browse… button, and for catalog voices and
+the suggested whisper.cpp models that are not on disk yet, a Download button."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from app.voice.discovery import TtsOption, VoiceDiscovery
+from app.voice.discovery import TtsOption, VoiceDiscovery, WhisperOption
 from app.voice.model_choice import llm_choice, stt_choice, tts_choice, vad_choice
 from app.voice.voice_models import STAGES, ModelChoice
 from models.errors import WorkbenchError
@@ -28,6 +28,7 @@ TITLES = {"vad": "Voice activity", "stt": "Speech to text", "llm": "Language mod
 FILTERS = {"vad": "Silero VAD (*.onnx)", "stt": "whisper.cpp models (*.bin)", "llm": "GGUF models (*.gguf)",
            "tts": "Kokoro / Piper voices (*.onnx)"}
 OS_VOICE = "os-voice"
+WHISPER = "whisper:"  # STT combo data for a suggested catalog model: "whisper:base.en"
 
 
 def mib(n: int | None) -> str:
@@ -37,12 +38,14 @@ def mib(n: int | None) -> str:
 class VoiceModelsPanel(QGroupBox):
     load_clicked = Signal()
     download_clicked = Signal(str)  # catalog engine
+    whisper_download_clicked = Signal(str)  # whisper catalog name
 
     def __init__(self) -> None:
         super().__init__("Models")
         self.combos: dict[str, QComboBox] = {}
         self.memory: dict[str, QLabel] = {}
         self.tts_options: dict[int, TtsOption] = {}
+        self.whisper_options: dict[str, WhisperOption] = {}
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
         for row, stage in enumerate(STAGES):
@@ -63,6 +66,8 @@ class VoiceModelsPanel(QGroupBox):
         self.voice_edit = QLineEdit(placeholderText="voice (optional): en-us, af_heart, a speaker…")
         self.download_button = QPushButton("Download voice")
         self.download_button.clicked.connect(self._download)
+        self.stt_download_button = QPushButton("Download whisper model")
+        self.stt_download_button.clicked.connect(self._download_whisper)
         self.load_button = QPushButton("Load models")
         self.load_button.clicked.connect(self.load_clicked)
         self.status = QLabel("")
@@ -70,14 +75,18 @@ class VoiceModelsPanel(QGroupBox):
         row = len(STAGES)
         grid.addWidget(self.voice_edit, row, 1)
         grid.addWidget(self.download_button, row, 3)
-        grid.addWidget(self.status, row + 1, 0, 1, 3)
-        grid.addWidget(self.load_button, row + 1, 3, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.stt_download_button, row + 1, 1, 1, 3, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.status, row + 2, 0, 1, 3)
+        grid.addWidget(self.load_button, row + 2, 3, Qt.AlignmentFlag.AlignRight)
         self.combos["tts"].currentIndexChanged.connect(self._update_download)
+        self.combos["stt"].currentIndexChanged.connect(self._update_download)
         self._update_download()
 
     def set_discovery(self, found: VoiceDiscovery, os_engines: list[str]) -> None:
+        stt_previous = self.combos["stt"].currentData()
         for stage in ("vad", "stt", "llm"):
             self._fill(stage, getattr(found, stage))
+        self._add_whisper_options(found.whisper, stt_previous)
         combo = self.combos["tts"]
         current = combo.currentData()
         combo.blockSignals(True)
@@ -101,6 +110,23 @@ class VoiceModelsPanel(QGroupBox):
             self._add(stage, Path(path))
         index = combo.findData(current) if current else -1
         combo.setCurrentIndex(index if index >= 0 else (0 if combo.count() else -1))
+
+    def _add_whisper_options(self, options: list[WhisperOption], previous: str | None) -> None:
+        """The suggested whisper.cpp models after the files found, downloaded or not."""
+        combo = self.combos["stt"]
+        self.whisper_options = {}
+        for option in options:
+            data = WHISPER + option.name
+            self.whisper_options[data] = option
+            combo.addItem(option.title, data)
+            tip = str(option.path) if option.path else f"whisper.cpp's {option.name} from ggerganov/whisper.cpp"
+            combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        index = combo.findData(previous) if previous else -1
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        elif combo.currentIndex() < 0 and combo.count():
+            combo.setCurrentIndex(0)
+        self._update_download()
 
     def _add(self, stage: str, path: Path) -> None:
         combo = self.combos[stage]
@@ -131,6 +157,18 @@ class VoiceModelsPanel(QGroupBox):
         needs = option is not None and option.path is None and option.engine != "espeak"
         self.download_button.setVisible(needs)
         self.download_button.setToolTip(option.problem if needs and option else "")
+        whisper = self.whisper_options.get(self.combos["stt"].currentData() or "")
+        needs_stt = whisper is not None and whisper.path is None
+        self.stt_download_button.setVisible(needs_stt)
+        if needs_stt:
+            self.stt_download_button.setText(f"Download whisper {whisper.name}")
+            self.stt_download_button.setToolTip(f"{whisper.title}: downloaded from ggerganov/whisper.cpp, "
+                                                "verified (the Hub's SHA-256 and whisper.cpp's SHA-1)")
+
+    def _download_whisper(self) -> None:
+        whisper = self.whisper_options.get(self.combos["stt"].currentData() or "")
+        if whisper is not None:
+            self.whisper_download_clicked.emit(whisper.name)
 
     def _download(self) -> None:
         _, option = self.selected_tts()
@@ -145,6 +183,12 @@ class VoiceModelsPanel(QGroupBox):
             data = self.combos[stage].currentData()
             if not data:
                 raise WorkbenchError(f"choose a {TITLES[stage].lower()} model first")
+            if data in self.whisper_options:
+                whisper = self.whisper_options[data]
+                if whisper.path is None:
+                    raise WorkbenchError(f"whisper {whisper.name} is not downloaded yet: press "
+                                         f"\"Download whisper {whisper.name}\" first")
+                data = str(whisper.path)
             out[stage] = make(data)
         data, option = self.selected_tts()
         voice = self.voice_edit.text().strip()
@@ -163,5 +207,6 @@ class VoiceModelsPanel(QGroupBox):
         self.memory[stage].setText(text)
 
     def set_busy(self, busy: bool) -> None:
-        for widget in (*self.combos.values(), self.voice_edit, self.load_button, self.download_button):
+        for widget in (*self.combos.values(), self.voice_edit, self.load_button, self.download_button,
+                       self.stt_download_button):
             widget.setEnabled(not busy)
