@@ -69,6 +69,7 @@ class PromptResult:
     drafted: int
     accepted: int
     rounds: int
+    off: str = ""  # why the session decoded plainly (batched verification not exact), or ""
 
     @property
     def acceptance_rate(self) -> float:
@@ -115,6 +116,10 @@ class ModeResult:
     def identical(self) -> bool:
         return all(p.identical for p in self.prompts)
 
+    @property
+    def off(self) -> str:
+        return next((p.off for p in self.prompts if p.off), "")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
@@ -125,6 +130,7 @@ class ModeResult:
             "acceptance_rate": self.acceptance_rate,
             "mean_accepted_len": self.mean_accepted_len,
             "identical": self.identical,
+            "off": self.off,
             "drafted": self._total("drafted"),
             "accepted": self._total("accepted"),
             "n_gen": self._total("n_gen"),
@@ -175,6 +181,7 @@ def compare_prompt(session: Session, prompt: str, n_predict: int, seed: int,
         drafted=int(counts.get("drafted", 0)),
         accepted=int(counts.get("accepted", 0)),
         rounds=int(counts.get("rounds", 0)),
+        off=str(counts.get("off") or ""),
     )
 
 

@@ -39,6 +39,8 @@ from ui.workers import GeneratorWorker, start_worker
 
 
 def summary_text(result: ModeResult) -> str:
+    if result.off:
+        return f"{result.label}: speculation off on this model, {result.off}"
     same = "identical to plain" if result.identical else "DIFFERENT from plain (please report)"
     return (f"{result.label}: plain {result.plain_tps:.1f} t/s → speculative {result.spec_tps:.1f} t/s, "
             f"{result.speedup:.2f}× · acceptance {result.acceptance_rate:.1%} · mean accepted "
