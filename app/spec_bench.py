@@ -166,11 +166,15 @@ def generate_once(session: Session, request: Any, cancel: CancelToken | None) ->
 
 
 def compare_prompt(session: Session, prompt: str, n_predict: int, seed: int,
-                   cancel: CancelToken | None) -> PromptResult:
+                   cancel: CancelToken | None, spec_first: bool = False) -> PromptResult:
     sampling = Sampling(temperature=0.0, seed=seed, max_tokens=n_predict)
     request = TextRequest(prompt=prompt, sampling=sampling)
-    plain = generate_once(session, PlainRequest(request), cancel)
-    spec = generate_once(session, request, cancel)
+    if spec_first:  # benchmarks alternate the order between rounds so that drift cancels
+        spec = generate_once(session, request, cancel)
+        plain = generate_once(session, PlainRequest(request), cancel)
+    else:
+        plain = generate_once(session, PlainRequest(request), cancel)
+        spec = generate_once(session, request, cancel)
     counts = spec.stats.speculative or {}
     return PromptResult(
         prompt=prompt,
@@ -187,7 +191,8 @@ def compare_prompt(session: Session, prompt: str, n_predict: int, seed: int,
 
 def run_spec_bench(target: str | Path, modes: list[SpeculativeOptions], prompts: list[str],
                    n_predict: int = 256, seed: int = 42, load: LlamaLoadOptions | None = None,
-                   cancel: CancelToken | None = None, warmup: bool = True) -> Iterator[BenchProgress | ModeResult]:
+                   cancel: CancelToken | None = None, warmup: bool = True,
+                   spec_first: bool = False) -> Iterator[BenchProgress | ModeResult]:
     """Yield BenchProgress as prompts finish and a ModeResult per mode."""
     if not modes:
         raise WorkbenchError("choose at least one speculative mode (a draft model or prompt lookup)")
@@ -210,7 +215,7 @@ def run_spec_bench(target: str | Path, modes: list[SpeculativeOptions], prompts:
             for prompt in prompts:
                 yield BenchProgress(done, total, f"{options.label}: prompt {len(result.prompts) + 1}/{len(prompts)}",
                                     mode=options.mode)
-                outcome = compare_prompt(session, prompt, n_predict, seed, cancel)
+                outcome = compare_prompt(session, prompt, n_predict, seed, cancel, spec_first)
                 result.prompts.append(outcome)
                 done += 1
                 yield BenchProgress(done, total, options.label, outcome, options.mode)

@@ -2,8 +2,9 @@
 
 Runs app.spec_bench (the code behind ``workbench spec-bench --lookup``: the
 model in its worker process, plain and speculative alternately on each prompt
-at temperature 0) for --rounds rounds and keeps each prompt's best plain and
-best speculative tokens/s (other load on the machine only ever slows a run).
+at temperature 0; plain first in odd rounds, speculative first in even ones)
+for --rounds rounds and keeps each prompt's best plain and best speculative
+tokens/s (other load on the machine only ever slows a run).
 Prompts where lookup can help (code and lists that repeat their context) and
 ones where it cannot (free prose).
 
@@ -68,8 +69,8 @@ def main_lookup(args: argparse.Namespace) -> int:
     load = LlamaLoadOptions(n_ctx=2048, n_threads=args.threads)
     rounds = []
     for r in range(args.rounds):
-        result = [x for x in run_spec_bench(model, [options], list(PROMPTS.values()), args.n, 42, load)
-                  if isinstance(x, ModeResult)][0]
+        bench = run_spec_bench(model, [options], list(PROMPTS.values()), args.n, 42, load, spec_first=r % 2 == 1)
+        result = [x for x in bench if isinstance(x, ModeResult)][0]
         rounds.append(result)
         print(f"round {r + 1}/{args.rounds}: plain {result.plain_tps:.1f} t/s, spec {result.spec_tps:.1f} t/s")
     rows = best_of(rounds)
