@@ -90,3 +90,12 @@ def test_a_round_slower_than_plain_counts_as_a_failure_even_with_acceptances():
     backoff.plain_step(0.010)
     backoff.round_done(produced=2, accepted=1, seconds=0.030)  # 15 ms a token: worse than plain
     assert backoff.failures == 1 and not backoff.should_draft()
+
+
+def test_the_summary_line_says_when_speculation_was_off_or_backed_off():
+    from app.spec_report import spec_summary
+
+    off = spec_summary({"label": "prompt lookup, K≤8", "drafted": 0, "off": "batched verification is not exact"})
+    assert off == "prompt lookup, K≤8: off, batched verification is not exact"
+    paused = spec_summary({"label": "prompt lookup, K≤8", "drafted": 10, "accepted": 2, "backoff_tokens": 40})
+    assert "accepted 2/10" in paused and "40 tokens without drafting" in paused
