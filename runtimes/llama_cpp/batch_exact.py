@@ -37,7 +37,7 @@ def batch_logit_gap(llm: Any, kv: Any) -> float:
     as one batch after the same cached prefix. Leaves the cache empty."""
     import numpy as np
 
-    tokens = llm.tokenize(PROBE_TEXT.encode("utf-8"), add_bos=True)[:PROBE_TOKENS]
+    tokens = llm.tokenize(PROBE_TEXT.encode("utf-8"), add_bos=True)[: min(PROBE_TOKENS, llm.n_ctx())]
     half = len(tokens) // 2
     n = min(len(tokens) - half, kv.n_batch)
     kv.truncate(0)

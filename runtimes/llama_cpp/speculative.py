@@ -74,9 +74,14 @@ class Speculator:
         self.drafter = open_drafter(options, llm, n_threads, verbose)
         self.kv = KvBatch(llm, max(llm.n_batch, options.draft_max + 1))
         self._k = options.draft_max
-        self.batch_gap = batch_logit_gap(llm, self.kv)
+        try:
+            self.batch_gap = batch_logit_gap(llm, self.kv)
+            reason = inexact_reason(self.batch_gap)
+        except RuntimeError as exc:  # a failed decode: llama.cpp says why
+            self.kv.truncate(0)
+            self.batch_gap, reason = float("nan"), f"the batched-verification check failed: {exc}"
         # Why speculation is off for this model (None: it is on).
-        self.off_reason = inexact_reason(self.batch_gap) if options.require_exact else None
+        self.off_reason = reason if options.require_exact else None
 
     def info(self) -> dict[str, Any]:
         info = {"speculative": self.options.mode, "speculative_label": self.options.label,
