@@ -6,8 +6,10 @@ free prose: 0.64x plain on Gemma 3 270M before this). Each round is measured
 against plain decoding's own cost, timed on the steps taken without a draft:
 a round that produced fewer tokens per second than a plain step would have,
 or accepted nothing, counts as a failure, and after the n-th failure in a row
-the next 2**n tokens are decoded plainly (at most MAX_SKIP). A round that pays
-resets the count, so drafting comes back when the text starts repeating.
+the next 2**n tokens are decoded plainly (at most MAX_SKIP). Drafting resumes
+after the stretch and goes on while rounds pay; each paying round takes one
+off the count, so sporadic luck (a counting sequence: 12 % accepted) does not
+reset the back-off while a text that starts repeating soon clears it.
 """
 
 from __future__ import annotations
@@ -40,5 +42,5 @@ class DraftBackoff:
         if accepted == 0 or slower:
             self.failures += 1
             self.skip = min(2**self.failures, self.max_skip)
-        else:
-            self.failures = 0
+        else:  # one lucky round does not erase a run of failures; a run of paying rounds does
+            self.failures = max(self.failures - 1, 0)
