@@ -36,11 +36,14 @@ class DraftBackoff:
     def plain_step(self, seconds: float) -> None:
         self.plain_s = seconds if self.plain_s is None else (1 - EMA) * self.plain_s + EMA * seconds
 
-    def round_done(self, produced: int, accepted: int, seconds: float) -> None:
-        """A round that verified a draft: ``produced`` tokens in ``seconds``."""
+    def round_done(self, produced: int, accepted: int, seconds: float) -> bool:
+        """A round that verified a draft: ``produced`` tokens in ``seconds``.
+        Returns whether it failed (then drafting pauses)."""
         slower = self.plain_s is not None and produced * self.plain_s < seconds
         if accepted == 0 or slower:
             self.failures += 1
             self.skip = min(2**self.failures, self.max_skip)
-        else:  # one lucky round does not erase a run of failures; a run of paying rounds does
-            self.failures = max(self.failures - 1, 0)
+            return True
+        # one lucky round does not erase a run of failures; a run of paying rounds does
+        self.failures = max(self.failures - 1, 0)
+        return False

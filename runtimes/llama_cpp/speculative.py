@@ -187,13 +187,14 @@ class Speculator:
             # positions after what was accepted are stale.
             self.kv.truncate(n_past + 1 + round_accepted)
             round_s = time.perf_counter() - t0
-            if draft:
-                backoff.round_done(stats.n_gen - n_gen_before, round_accepted, round_s)
-            else:
+            failed = bool(draft) and backoff.round_done(stats.n_gen - n_gen_before, round_accepted, round_s)
+            if not draft:
                 backoff.plain_step(round_s)
             counters.round_done(len(draft), round_accepted)
             counters.backoff_tokens = backoff.skipped
-            if opts.adaptive:
+            if failed and opts.adaptive:
+                self._k = opts.draft_min  # the next try after a pause drafts little, so it costs little
+            elif opts.adaptive:
                 self._k = next_k(self._k, len(draft), round_accepted, opts.draft_min, opts.draft_max)
             counters.draft_k = self._k
             if draft:
