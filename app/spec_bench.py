@@ -69,6 +69,7 @@ class PromptResult:
     drafted: int
     accepted: int
     rounds: int
+    off: str = ""  # why the session decoded plainly (batched verification not exact), or ""
 
     @property
     def acceptance_rate(self) -> float:
@@ -115,6 +116,10 @@ class ModeResult:
     def identical(self) -> bool:
         return all(p.identical for p in self.prompts)
 
+    @property
+    def off(self) -> str:
+        return next((p.off for p in self.prompts if p.off), "")
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode,
@@ -125,6 +130,7 @@ class ModeResult:
             "acceptance_rate": self.acceptance_rate,
             "mean_accepted_len": self.mean_accepted_len,
             "identical": self.identical,
+            "off": self.off,
             "drafted": self._total("drafted"),
             "accepted": self._total("accepted"),
             "n_gen": self._total("n_gen"),
@@ -160,11 +166,15 @@ def generate_once(session: Session, request: Any, cancel: CancelToken | None) ->
 
 
 def compare_prompt(session: Session, prompt: str, n_predict: int, seed: int,
-                   cancel: CancelToken | None) -> PromptResult:
+                   cancel: CancelToken | None, spec_first: bool = False) -> PromptResult:
     sampling = Sampling(temperature=0.0, seed=seed, max_tokens=n_predict)
     request = TextRequest(prompt=prompt, sampling=sampling)
-    plain = generate_once(session, PlainRequest(request), cancel)
-    spec = generate_once(session, request, cancel)
+    if spec_first:  # benchmarks alternate the order between rounds so that drift cancels
+        spec = generate_once(session, request, cancel)
+        plain = generate_once(session, PlainRequest(request), cancel)
+    else:
+        plain = generate_once(session, PlainRequest(request), cancel)
+        spec = generate_once(session, request, cancel)
     counts = spec.stats.speculative or {}
     return PromptResult(
         prompt=prompt,
@@ -175,12 +185,14 @@ def compare_prompt(session: Session, prompt: str, n_predict: int, seed: int,
         drafted=int(counts.get("drafted", 0)),
         accepted=int(counts.get("accepted", 0)),
         rounds=int(counts.get("rounds", 0)),
+        off=str(counts.get("off") or ""),
     )
 
 
 def run_spec_bench(target: str | Path, modes: list[SpeculativeOptions], prompts: list[str],
                    n_predict: int = 256, seed: int = 42, load: LlamaLoadOptions | None = None,
-                   cancel: CancelToken | None = None, warmup: bool = True) -> Iterator[BenchProgress | ModeResult]:
+                   cancel: CancelToken | None = None, warmup: bool = True,
+                   spec_first: bool = False) -> Iterator[BenchProgress | ModeResult]:
     """Yield BenchProgress as prompts finish and a ModeResult per mode."""
     if not modes:
         raise WorkbenchError("choose at least one speculative mode (a draft model or prompt lookup)")
@@ -203,7 +215,7 @@ def run_spec_bench(target: str | Path, modes: list[SpeculativeOptions], prompts:
             for prompt in prompts:
                 yield BenchProgress(done, total, f"{options.label}: prompt {len(result.prompts) + 1}/{len(prompts)}",
                                     mode=options.mode)
-                outcome = compare_prompt(session, prompt, n_predict, seed, cancel)
+                outcome = compare_prompt(session, prompt, n_predict, seed, cancel, spec_first)
                 result.prompts.append(outcome)
                 done += 1
                 yield BenchProgress(done, total, options.label, outcome, options.mode)

@@ -1,6 +1,10 @@
 """Speculative vs plain decoding on the demo pair, and vs llama.cpp's llama-speculative-simple.
 
     python benchmarks/spec_vs_plain.py [-n 256] [-t 1] [--rounds 3] [--scales 0.005,0.02,0.08]
+    python benchmarks/spec_vs_plain.py --lookup [--model GGUF] [--inexact] [-n 128] [--rounds 3]
+
+--lookup runs prompt lookup on a real model instead (the Gemma 3 270M file by
+default), per prompt: see benchmarks/spec_lookup.py. Without it:
 
 1. Writes the demo target/draft pair (models/demo_draft_pair.py, F32) for each
    agreement scale into .cache/spec-pair/ and measures what one token costs
@@ -35,6 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import llama_tools  # noqa: E402
+import spec_lookup  # noqa: E402
 
 from app.spec_bench import DEFAULT_PROMPTS, ModeResult, run_spec_bench  # noqa: E402
 from models.demo_draft_pair import write_pair  # noqa: E402
@@ -95,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scales", default="0.005,0.02,0.08", help="agreement knob per level; the first is checked")
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--lookup", action="store_true", help="prompt lookup on a real model, per prompt")
+    parser.add_argument("--model", default=None, help="with --lookup: the GGUF (default: the Gemma 3 270M file)")
+    parser.add_argument("--inexact", action="store_true", help="with --lookup: speculate even where not exact")
     args = parser.parse_args(argv)
+    if args.lookup:
+        return spec_lookup.main_lookup(args)
     prompts = list(DEFAULT_PROMPTS)
     scales = [float(s) for s in args.scales.split(",")]
     report: dict[str, Any] = {"threads": args.threads, "n": args.n, "draft_max": args.draft_max, "levels": []}

@@ -17,6 +17,9 @@ def add_spec_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--draft-fixed", action="store_true", help="always draft --draft-max tokens (no adapting)")
     group.add_argument("-ngld", "--n-gpu-layers-draft", type=int, default=0, help="draft layers to offload (-1 = all)")
     group.add_argument("-devd", "--device-draft", default="cpu", help="the draft's device: cpu, cuda0, vulkan1, ...")
+    group.add_argument("--spec-inexact", action="store_true",
+                       help="speculate even where batched verification is not exact on this model "
+                            "(faster; the output may differ from plain decoding)")
     group.add_argument("-td", "--threads-draft", type=int, default=None, help="the draft's CPU threads")
 
 
@@ -38,6 +41,7 @@ def spec_options(args: argparse.Namespace, mode: str | None = None) -> Speculati
         draft_device=args.device_draft,
         draft_n_gpu_layers=args.n_gpu_layers_draft,
         draft_n_threads=args.threads_draft,
+        require_exact=not getattr(args, "spec_inexact", False),
     )
 
 

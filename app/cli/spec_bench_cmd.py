@@ -68,4 +68,5 @@ def markdown(results: list[ModeResult]) -> str:
             f"| {r.label} | {r.plain_tps:.1f} | {r.spec_tps:.1f} | {r.speedup:.2f}× | {r.acceptance_rate:.1%} "
             f"| {r.mean_accepted_len:.2f} | {'yes' if r.identical else 'NO'} |"
         )
+    lines += [f"\n{r.label}: speculation off, {r.off} (--spec-inexact speculates anyway)" for r in results if r.off]
     return "\n".join(lines)

@@ -31,6 +31,9 @@ class SpeculativeOptions:
     draft_n_threads: int | None = None  # None: the target's thread count
     lookup_ngram_max: int = 3  # longest context n-gram prompt lookup tries to match
     lookup_ngram_min: int = 1
+    # Speculate only where batched verification reproduces one-token decoding's logits
+    # (runtimes/llama_cpp/batch_exact.py); False: speculate anyway, output may drift from plain.
+    require_exact: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -8,6 +8,8 @@
 * acceptance rate = accepted / drafted.
 * mean accepted length = accepted / rounds, where a round is one batched
   target decode that verified at least one drafted token.
+* backoff tokens: tokens decoded without drafting because recent rounds did
+  not pay (spec_backoff.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class SpecCounters:
     draft_k: int = 0  # K for the next round (changes when adaptive)
     draft_s: float = 0.0  # time spent drafting
     verify_s: float = 0.0  # time spent in batched target decodes
+    backoff_tokens: int = 0
     accepted_lengths: list[int] = field(default_factory=list)
 
     def round_done(self, drafted: int, accepted: int) -> None:
@@ -52,6 +55,7 @@ class SpecCounters:
             "spec_acceptance_rate": self.acceptance_rate,
             "spec_mean_accepted_len": self.mean_accepted_len,
             "spec_draft_k": float(self.draft_k),
+            "spec_backoff_tokens": float(self.backoff_tokens),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,6 +72,7 @@ class SpecCounters:
             "final_k": self.draft_k,
             "draft_s": self.draft_s,
             "verify_s": self.verify_s,
+            "backoff_tokens": self.backoff_tokens,
         }
 
 

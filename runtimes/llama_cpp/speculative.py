@@ -28,7 +28,11 @@ draws. (Speculative sampling with rejection/residual resampling accepts
 more at high temperature but consumes randomness differently; this scheme
 is llama.cpp's own, ``common_sampler_sample_and_accept_n``.) The only
 caveat is floating point: a batched decode may round differently from a
-one-token decode, which can flip an exact tie.
+one-token decode. On quantized models that difference grows to whole logits
+(batch_exact.py measures it at load); there, unless the options waive it,
+the session decodes plainly and says why, rather than print a different text.
+Rounds that do not pay back off (spec_backoff.py), so speculation is not
+slower than plain decoding.
 """
 
 from __future__ import annotations
@@ -39,8 +43,10 @@ from typing import Any
 
 from runtimes.base import CancelToken
 from runtimes.events import Done, Error, Event, GenerationStats, Metrics, Token
-from runtimes.llama_cpp.generation import prompt_tokens, token_piece
+from runtimes.llama_cpp.batch_exact import batch_logit_gap, inexact_reason
+from runtimes.llama_cpp.generation import generate, prompt_tokens, token_piece
 from runtimes.llama_cpp.kv_batch import KvBatch
+from runtimes.llama_cpp.spec_backoff import DraftBackoff
 from runtimes.llama_cpp.spec_options import SpeculativeOptions
 from runtimes.llama_cpp.spec_stats import SpecCounters, next_k
 from runtimes.llama_cpp.text_stream import StopStringStream
@@ -68,15 +74,41 @@ class Speculator:
         self.drafter = open_drafter(options, llm, n_threads, verbose)
         self.kv = KvBatch(llm, max(llm.n_batch, options.draft_max + 1))
         self._k = options.draft_max
+        try:
+            self.batch_gap = batch_logit_gap(llm, self.kv)
+            reason = inexact_reason(self.batch_gap)
+        except RuntimeError as exc:  # a failed decode: llama.cpp says why
+            self.kv.truncate(0)
+            self.batch_gap, reason = float("nan"), f"the batched-verification check failed: {exc}"
+        # Why speculation is off for this model (None: it is on).
+        self.off_reason = reason if options.require_exact else None
 
     def info(self) -> dict[str, Any]:
-        return {"speculative": self.options.mode, "speculative_label": self.options.label}
+        info = {"speculative": self.options.mode, "speculative_label": self.options.label,
+                "speculative_batch_gap": self.batch_gap}
+        if self.off_reason:
+            info["speculative_off"] = self.off_reason
+        return info
 
     def close(self) -> None:
         self.drafter.close()
         self.kv.close()
 
     def generate(self, request: TextRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        if self.off_reason:
+            yield from self._plain(request, cancel)
+            return
+        yield from self._speculate(request, cancel)
+
+    def _plain(self, request: TextRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        """Plain decoding, with stats that say speculation was off and why."""
+        counters = SpecCounters(self.options.mode, self.options.label, draft_k=self._k)
+        for event in generate(self.llm, request, cancel):
+            if isinstance(event, Done):
+                event.stats.speculative = counters.as_dict() | {"off": self.off_reason}
+            yield event
+
+    def _speculate(self, request: TextRequest, cancel: CancelToken | None) -> Iterator[Event]:
         import llama_cpp
 
         llm, opts = self.llm, self.options
@@ -92,6 +124,7 @@ class Speculator:
             max_tokens = min(sampling.max_tokens, max_tokens)
         stats = GenerationStats(n_prompt=len(tokens), stop_reason="length")
         counters = SpecCounters(opts.mode, opts.label, draft_k=self._k)
+        backoff = DraftBackoff()
         text = StopStringStream(sampling.stop)
         vocab = llm._model.vocab
         llm.set_seed(sampling.seed)
@@ -113,7 +146,9 @@ class Speculator:
             # No more drafts than the tokens still wanted, the context, or one verify batch holds.
             room = min(max_tokens - stats.n_gen - 1, n_ctx - len(history) - 1, self.kv.n_batch - 1)
             t0 = time.perf_counter()
-            draft = self.drafter.propose(history, min(self._k, room), cancel) if room > 0 else []
+            n_gen_before = stats.n_gen
+            drafting = room > 0 and backoff.should_draft()
+            draft = self.drafter.propose(history, min(self._k, room), cancel) if drafting else []
             t1 = time.perf_counter()
             self.kv.append([history[-1], *draft], all_logits=True)
             counters.draft_s += t1 - t0
@@ -151,8 +186,15 @@ class Speculator:
             # Keep the cache up to the newest token's predecessor: the batch
             # positions after what was accepted are stale.
             self.kv.truncate(n_past + 1 + round_accepted)
+            round_s = time.perf_counter() - t0
+            failed = bool(draft) and backoff.round_done(stats.n_gen - n_gen_before, round_accepted, round_s)
+            if not draft:
+                backoff.plain_step(round_s)
             counters.round_done(len(draft), round_accepted)
-            if opts.adaptive:
+            counters.backoff_tokens = backoff.skipped
+            if failed and opts.adaptive:
+                self._k = opts.draft_min  # the next try after a pause drafts little, so it costs little
+            elif opts.adaptive:
                 self._k = next_k(self._k, len(draft), round_accepted, opts.draft_min, opts.draft_max)
             counters.draft_k = self._k
             if draft:

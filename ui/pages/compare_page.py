@@ -111,7 +111,7 @@ class ComparePage(QWidget):
 
     def _build_results(self) -> QWidget:
         self.table = CompareTable()
-        self.quality_plot = ComparePlot("Quality vs size", "KLD mean (lower is better)")
+        self.quality_plot = ComparePlot("Quality vs size (lower KLD is better)", "KLD mean")
         self.speed_plot = ComparePlot("Speed vs size", "generation tokens/s")
         plots = QWidget()
         plots_row = QHBoxLayout(plots)

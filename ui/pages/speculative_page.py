@@ -40,6 +40,8 @@ from ui.workers import GeneratorWorker, start_worker
 
 def summary_text(result: ModeResult) -> str:
     """The run's summary from its per-prompt records: total tokens over total time on each side."""
+    if result.off:
+        return f"{result.label}: speculation off on this model, {result.off}"
     same = "identical to plain" if result.identical else "DIFFERENT from plain (please report)"
     ratios = [p.spec_tps / p.plain_tps for p in result.prompts if p.plain_tps > 0]
     spread = f" (per prompt {min(ratios):.2f}–{max(ratios):.2f}×)" if len(ratios) > 1 else ""

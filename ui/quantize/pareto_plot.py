@@ -21,7 +21,7 @@ class ParetoPlot(ComparePlot):
     def __init__(self) -> None:
         self.front: list[str] = []
         self._line: QLineSeries | None = None
-        super().__init__("Quality per GiB (file + KV cache)", "KLD mean (lower is better)")
+        super().__init__("Quality per GiB (file + KV cache; lower KLD is better)", "KLD mean")
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
         found = pareto_points(records)

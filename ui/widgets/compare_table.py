@@ -152,7 +152,7 @@ class CompareTable(QTableView):
         # The File column takes the room left, so a long name elides instead of running off the page.
         header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self._fit_height()
+        self.set_records([])  # optional columns (KV, Measured) start hidden
 
     def set_records(self, records: list[dict[str, Any]]) -> None:
         self.source.set_records(records)
