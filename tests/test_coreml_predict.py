@@ -61,7 +61,8 @@ def test_availability_says_predictions_need_macos_and_inspection_works():
     assert PREDICTION.reason.startswith("Core ML predictions need macOS; this is Linux")
     assert "inspection and conversion work" in PREDICTION.reason
     # The runtime itself is usable (inspection, conversion) and carries the reason as its note.
-    assert RUNTIME.availability() == Availability(True, PREDICTION.reason)
+    # The badge's short text says what it can do here.
+    assert RUNTIME.availability() == Availability(True, PREDICTION.reason, "Inspect only (predict needs macOS)")
 
 
 @off_macos
