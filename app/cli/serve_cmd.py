@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from app.cli.format import mib
+from app.cli.load_args import rpc_endpoints_arg
 from app.server.config import DEFAULT_HOST, DEFAULT_PORT, KEY_ENV, ServeConfig, exposure_warning, resolve_api_key
 from app.server.library import models_to_serve
 from app.server.process import ServerEvent
@@ -37,6 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-t", "--threads", type=int, default=None, help="CPU threads per model")
     parser.add_argument("--chat-template-file", type=Path, default=None,
                         help="Jinja chat template for every served model (e.g. one that supports tools)")
+    parser.add_argument("-ngl", "--n-gpu-layers", type=int, default=None, help="layers to offload per model")
+    parser.add_argument("--rpc", type=rpc_endpoints_arg, default=(), metavar="HOST:PORT,...",
+                        help="rpc-server endpoints whose devices take offloaded layers (see workbench rpc-host)")
     parser.add_argument("--workdir", type=Path, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     key, generated = resolve_api_key(args.api_key)
     config = ServeConfig(key, args.host, args.port, args.parallel, args.ctx, args.models_max, args.idle_unload,
                          args.embeddings, args.threads, args.chat_template_file,
-                         tuple(args.models))
+                         tuple(args.models), args.rpc, args.n_gpu_layers)
     if warning := exposure_warning(config.host):
         print(warning, file=sys.stderr)
     session = ServeSession(config, models_to_serve(list(args.models)), args.workdir, on_event=_print_event)

@@ -32,6 +32,8 @@ class ServeConfig:
     threads: int | None = None
     chat_template_file: Path | None = None  # overrides every served model's own template
     models: tuple[str, ...] = field(default=())  # empty: the whole library
+    rpc: tuple[str, ...] = ()  # rpc-server endpoints (workbench rpc-host) that take offloaded layers
+    n_gpu_layers: int | None = None  # None: llama-server's default
 
     def __post_init__(self) -> None:
         if not self.api_key:

@@ -9,8 +9,13 @@ from app.server.names import ServedModel
 
 
 def preset_text(models: list[ServedModel], ctx: int, parallel: int, embeddings: bool,
-                idle_seconds: int, threads: int | None = None, chat_template_file: Path | None = None) -> str:
+                idle_seconds: int, threads: int | None = None, chat_template_file: Path | None = None,
+                rpc: tuple[str, ...] = (), n_gpu_layers: int | None = None) -> str:
     shared: dict[str, object] = {"c": ctx, "parallel": parallel}
+    if rpc:  # remote devices (llama.cpp's --rpc): each served model offloads to them
+        shared["rpc"] = _check_value(",".join(rpc))
+    if n_gpu_layers is not None:
+        shared["n-gpu-layers"] = n_gpu_layers
     if chat_template_file:  # e.g. a tools-capable template for a model whose own template has no tools
         shared["chat-template-file"] = _check_value(str(Path(chat_template_file).resolve()))
     if threads:

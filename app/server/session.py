@@ -37,7 +37,7 @@ class ServeSession:
             budget_bytes = int(psutil.virtual_memory().available * (1 - RAM_RESERVE_FRACTION))
         self.budget = MemoryBudget(budget_bytes, {m.name: model_ram_estimate(m.path, config.ctx) for m in models})
         text = preset_text(models, config.ctx, config.parallel, config.embeddings, config.idle_unload_s,
-                           config.threads, config.chat_template_file)
+                           config.threads, config.chat_template_file, config.rpc, config.n_gpu_layers)
         self.preset = write_preset(self.workdir / "models.ini", text)
         self.process = ServerProcess(config, self.preset, self.workdir, on_event)
         self.client: RouterClient | None = None

@@ -46,6 +46,10 @@ def test_preset_ini_has_a_section_per_name():
     assert ini["*"]["c"] == "4096" and ini["*"]["sleep-idle-seconds"] == "60" and ini["*"]["pooling"] == "mean"
     assert ini["gemma-3-270m:Q4_K_M"]["model"] == "/m/g.gguf" and ini["gemma-3-270m:Q4_K_M"]["alias"] == "g"
     assert "sleep-idle-seconds" not in preset_text([model], 4096, 4, embeddings=False, idle_seconds=0)
+    remote = configparser.ConfigParser()
+    remote.read_string("[top]\n" + preset_text([model], 4096, 4, False, 0, rpc=("127.0.0.1:5001", "127.0.0.1:5002"),
+                                                  n_gpu_layers=99))
+    assert remote["*"]["rpc"] == "127.0.0.1:5001,127.0.0.1:5002" and remote["*"]["n-gpu-layers"] == "99"
     with pytest.raises(ValueError, match="newline"):
         preset_text([ServedModel("bad]\nname", Path("/m/x"), 1, "?", "file", None)], 4096, 1, False, 0)
 
