@@ -78,3 +78,8 @@ def test_cancel_stops_the_run(qtbot, page):
 
 def test_incompatible_models_are_listed_with_a_reason(page):
     assert "it is the target model" in page.chooser.missing_label.text()
+
+
+def test_sample_prompts_show_no_escaped_newlines(page):
+    text = page.prompts_box.toPlainText()
+    assert "\\n" not in text and len(text.splitlines()) >= 3

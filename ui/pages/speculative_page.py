@@ -37,6 +37,10 @@ from ui.widgets.spec_bench_chart import SpecBenchChart
 from ui.widgets.spec_mode_chooser import SpecModeChooser
 from ui.workers import GeneratorWorker, start_worker
 
+# The page's samples are one line each, so the box never shows a literal "\n" (typing one still works).
+PAGE_PROMPTS = tuple(p for p in DEFAULT_PROMPTS if "\n" not in p) + (
+    "def fibonacci(n): return n if n < 2 else fibonacci(n - 1) + fibonacci(n - 2)  # and now in Rust:",)
+
 
 def summary_text(result: ModeResult) -> str:
     """The run's summary from its per-prompt records: total tokens over total time on each side."""
@@ -72,7 +76,7 @@ class SpeculativePage(QWidget):
         self.n_spin = QSpinBox(minimum=8, maximum=8192, value=128, singleStep=64, suffix=" tokens")
         self.threads_spin = QSpinBox(minimum=0, maximum=512, value=ctx.settings.n_threads)
         self.threads_spin.setSpecialValueText("auto")
-        self.prompts_box = QPlainTextEdit("\n".join(p.replace("\n", "\\n") for p in DEFAULT_PROMPTS))
+        self.prompts_box = QPlainTextEdit("\n".join(PAGE_PROMPTS))
         self.prompts_box.setToolTip("One prompt per line; \\n stands for a newline")
         self.prompts_box.setMaximumHeight(110)
         self.run_button = QPushButton("Run A/B")
