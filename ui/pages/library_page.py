@@ -35,6 +35,7 @@ from ui.widgets.library_local import LibraryLocal
 from ui.widgets.library_quantize import LibraryQuantize
 from ui.widgets.library_quants import LibraryQuants, fit_level
 from ui.widgets.library_search import LibrarySearch
+from ui.widgets.library_whisper import LibraryWhisper
 from ui.workers import GeneratorWorker, start_worker
 
 FIT_CONTEXT = 4096  # the context the fit column assumes (the Chat page's default)
@@ -50,7 +51,8 @@ class LibraryPage(QWidget):
     Public hooks (tests): ``search_panel`` (LibrarySearch), ``quants``
     (LibraryQuants), ``downloads`` (LibraryDownloads: ``rows``), ``local``
     (LibraryLocal: ``entries``), ``quantizer`` (LibraryQuantize: making K-quants
-    of a local F32/F16/BF16 model), ``first_run`` (LibraryFirstRun), ``tabs``;
+    of a local F32/F16/BF16 model), ``first_run`` (LibraryFirstRun), ``speech``
+    (LibraryWhisper: whisper.cpp's catalog, download and verify), ``tabs``;
     ``search(text, author, sort)``, ``rescan()``; ``retry`` (RetryPolicy for
     new downloads), ``machine`` (callable giving free RAM/VRAM),
     ``demo_quants``; ``shutdown()``.
@@ -75,6 +77,7 @@ class LibraryPage(QWidget):
         self._build()
         QTimer.singleShot(0, self.rescan)
         QTimer.singleShot(0, self._restore_downloads)
+        QTimer.singleShot(0, self.speech.refresh)
 
     def _build(self) -> None:
         self.search_panel = LibrarySearch()
@@ -102,6 +105,8 @@ class LibraryPage(QWidget):
         local_layout.addWidget(self.local, 1)
         local_layout.addWidget(self.quantizer)
         self.tabs.addTab(local_tab, "Local models")
+        self.speech = LibraryWhisper(self._run, self._client, lambda: Path(self.ctx.settings.models_dir), self._cache)
+        self.tabs.addTab(self.speech, "Speech models")
         self.setStyleSheet(STYLE)
         self.offline = OfflineBanner()
         self.offline.retry_clicked.connect(lambda: self.search(*self._last_search))
@@ -133,7 +138,7 @@ class LibraryPage(QWidget):
         self.demo_build.failed.connect(self.first_run.set_done)
         self.demo_build.built.connect(self.ctx.demo_models_built)
         self.ctx.demo_models_built.connect(self._demos_built)  # built here or from Chat's empty state
-        self.ctx.models_dir_changed.connect(lambda _folder: self.rescan())  # Settings chose another folder
+        self.ctx.models_dir_changed.connect(lambda _folder: (self.rescan(), self.speech.refresh()))  # new folder
 
     @property
     def demo_quants(self) -> tuple[str, ...]:
@@ -304,5 +309,6 @@ class LibraryPage(QWidget):
         self.downloads.shutdown()
         self.quantizer.shutdown()
         self.demo_build.cancel()
+        self.speech.shutdown()
         for worker in list(self._workers):
             worker.quit()
