@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ui.widgets.compare_arena import ArenaPanel
@@ -12,7 +14,7 @@ WAIT_MS = 120_000
 @pytest.fixture
 def panel(qtbot, ctx, demo_ladder, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
-    files = [demo_ladder["Q8_0"], demo_ladder["Q4_K_M"]]
+    files = [demo_ladder["F32"], demo_ladder["Q4_K_M"]]
     panel = ArenaPanel(lambda: (files, files[0]))
     qtbot.addWidget(panel)
     panel.show()
@@ -32,5 +34,9 @@ def test_prompt_lookup_in_every_column(qtbot, panel, demo_ladder):
     panel.run()
     qtbot.waitUntil(lambda: not panel.busy, timeout=WAIT_MS)
     assert len(panel.columns) == 2
-    for column in panel.columns.values():
-        assert "prompt lookup, K≤8: accepted" in column.stats.text()
+    # F32 verifies a batch exactly as it decodes one token: it speculates. A quantized file may not
+    # (llama.cpp's batch kernels round differently): then its column says speculation is off, and why.
+    columns = {Path(path).name: column.stats.text() for path, column in panel.columns.items()}
+    assert "prompt lookup, K≤8: accepted" in columns[demo_ladder["F32"].name]
+    quantized = columns[demo_ladder["Q4_K_M"].name]
+    assert "prompt lookup, K≤8: accepted" in quantized or "would drift from plain decoding" in quantized
