@@ -44,7 +44,7 @@ def test_missing_tool_is_explained(monkeypatch, demo_ladder, tmp_path):
     import runtimes.llama_cpp.native_build as native_build
 
     monkeypatch.setattr(native_build, "find_tool", lambda name, *a, **k: None)
-    with pytest.raises(ImatrixError, match="llama-imatrix tool, which is not built"):
+    with pytest.raises(ImatrixError, match="llama-imatrix, which is not built"):
         run_imatrix(ImatrixRequest(demo_ladder["F32"], out=tmp_path / "m.gguf"))
 
 

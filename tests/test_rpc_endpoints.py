@@ -12,7 +12,8 @@ import pytest
 
 from app.cli.load_args import add_load_args, load_options
 from runtimes.llama_cpp.options import LlamaLoadOptions
-from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, hello, is_loopback, parse_endpoints
+from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, hello, parse_endpoints
+from runtimes.network import is_loopback
 
 
 def test_parse_endpoints_normalizes_and_rejects_bad_input():

@@ -61,12 +61,11 @@ class ImatrixRequest:
 
 
 def find_imatrix_tool() -> Path:
-    from runtimes.llama_cpp.native_build import find_tool
+    from runtimes.llama_cpp.native_build import find_tool, missing_tool_message
 
     tool = find_tool("llama-imatrix")
     if tool is None:
-        raise ImatrixError("making an importance matrix needs llama.cpp's llama-imatrix tool, which is not built "
-                           "here; run scripts/setup.sh (or python -m runtimes.llama_cpp.native_build)")
+        raise ImatrixError(missing_tool_message("making an importance matrix", "llama-imatrix"))
     return tool
 
 

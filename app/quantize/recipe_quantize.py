@@ -29,12 +29,11 @@ class RecipeQuantizeCancelled(WorkbenchError):
 
 
 def find_quantize_tool() -> Path:
-    from runtimes.llama_cpp.native_build import find_tool
+    from runtimes.llama_cpp.native_build import find_tool, missing_tool_message
 
     tool = find_tool("llama-quantize")
     if tool is None:
-        raise WorkbenchError("quantizing with a recipe needs llama.cpp's llama-quantize tool, which is not built "
-                             "here; run scripts/setup.sh (or python -m runtimes.llama_cpp.native_build)")
+        raise WorkbenchError(missing_tool_message("quantizing with a recipe", "llama-quantize"))
     return tool
 
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.errors import WorkbenchError
-from runtimes.llama_cpp.native_build import find_tool
+from runtimes.llama_cpp.native_build import find_tool, missing_tool_message
 from runtimes.llama_cpp.rpc.devices import RemoteDevice, probe
-from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT, RpcEndpointError, hello, is_loopback
+from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT, RpcEndpointError, hello
+from runtimes.network import is_loopback
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
 
 READY_TIMEOUT_S = 15.0
@@ -75,8 +76,7 @@ class RpcHost:
         self.warning = config.check_bind()  # refuses before anything starts
         self.tool = tool or find_tool("rpc-server")
         if self.tool is None:
-            raise RpcHostError("rpc-host needs llama.cpp's rpc-server, which is not built "
-                               "(scripts/setup.sh builds it: python -m runtimes.llama_cpp.native_build)")
+            raise RpcHostError(missing_tool_message("rpc-host", "rpc-server"))
         self.process: subprocess.Popen[bytes] | None = None
         self.devices: list[RemoteDevice] = []
         fd, name = tempfile.mkstemp(prefix="workbench-rpc-server-", suffix=".log")

@@ -4,12 +4,13 @@ a request-size limit."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from runtimes.network import is_loopback
 
 KEY_ENV = "WORKBENCH_API_KEY"
 DEFAULT_HOST = "127.0.0.1"
@@ -73,14 +74,6 @@ def exposure_warning(host: str) -> str | None:
     return (f"warning: serving on {host}, not loopback: other machines on the network can reach it. "
             "Anyone with the API key can run models here.")
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 
 from app.server.config import CORS_OFF_ORIGIN, ServeConfig, check_port_free
+from runtimes.llama_cpp.native_build import missing_tool_message
 
-MISSING_TOOLS = ("the local API server needs llama.cpp's llama-server, which is not built yet: "
-                 "run scripts/setup.sh or `python -m runtimes.llama_cpp.native_build`")
+MISSING_TOOLS = missing_tool_message("the local API server", "llama-server")
 LOG_TAIL_LINES = 15
 
 

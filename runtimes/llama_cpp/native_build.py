@@ -132,6 +132,12 @@ def find_tool(name: str, backend: str = "cpu", cache: Path | None = None) -> Pat
     return path if path.is_file() and os.access(path, os.X_OK) else None
 
 
+def missing_tool_message(feature: str, name: str) -> str:
+    """One wording for every feature that needs a llama.cpp tool this machine has not built."""
+    return (f"{feature} needs llama.cpp's {name}, which is not built yet: run scripts/setup.sh "
+            "(or python -m runtimes.llama_cpp.native_build)")
+
+
 def _check_toolchain() -> None:
     missing = [tool for tool in ("cmake", "make") if shutil.which(tool) is None]
     if shutil.which("c++") is None and shutil.which("g++") is None and shutil.which("clang++") is None:

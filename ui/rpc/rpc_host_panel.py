@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 
 from app.rpc.supervisor import UNAUTHENTICATED_WARNING, RpcHost, RpcHostConfig, RpcHostError
 from runtimes.base import CancelToken
-from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT, is_loopback
+from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT
+from runtimes.network import is_loopback
 from ui.workers import GeneratorWorker, start_worker
 
 

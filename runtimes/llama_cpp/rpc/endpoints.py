@@ -8,7 +8,6 @@ timeout, done here first, turns all three into a clear error within seconds.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import struct
 from collections.abc import Iterable
@@ -58,14 +57,6 @@ def parse_endpoints(value: str | Iterable[str] | None) -> tuple[str, ...]:
         endpoints.append(endpoint)
     return tuple(endpoints)
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False  # a name: it may resolve anywhere
 
 
 def hello(endpoint: str, timeout: float = CHECK_TIMEOUT_S) -> tuple[int, int, int]:
