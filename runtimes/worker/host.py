@@ -15,6 +15,7 @@ import multiprocessing as mp
 import multiprocessing.connection
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +54,9 @@ class WorkerSession(Session):
         # set from the load options (an RPC server that stops answering blocks ggml forever).
         self.stall_timeout_s: float | None = None
         self._closed = False
+        # The model host's watcher and a caller may both ask why the worker died: one reaps the
+        # process at a time (two concurrent waitpid calls make one of them see no exit code).
+        self._exit_lock = threading.Lock()
 
     @property
     def pid(self) -> int:
@@ -70,7 +74,11 @@ class WorkerSession(Session):
         return None if self._closed else self._crashed()
 
     def _crashed(self) -> WorkerCrashed:
-        self._process.join(timeout=2.0)
+        with self._exit_lock:
+            deadline = time.monotonic() + 2.0
+            self._process.join(timeout=2.0)
+            while self._process.exitcode is None and time.monotonic() < deadline:
+                self._process.join(timeout=0.05)  # reaped by a thread outside this lock: its code lands soon
         return WorkerCrashed(
             self._process.exitcode,
             describe_exit(self._process.exitcode),
