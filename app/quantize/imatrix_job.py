@@ -21,6 +21,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
+from app.tool_process import stop_process
 from models.errors import WorkbenchError
 
 DEFAULT_TEXT_NAME = "compare-default.txt"  # the bundled evaluation text (Compare scores on it too)
@@ -145,7 +146,7 @@ def imatrix_events(request: ImatrixRequest, cancel: Any = None) -> Iterator[tupl
         try:
             yield from _follow(proc, parser, log, cancel)
         except BaseException:  # cancel, Ctrl+C, or the consumer closing the generator
-            _stop(proc)
+            stop_process(proc)
             part.unlink(missing_ok=True)
             raise
     if proc.returncode != 0 or not part.is_file():
@@ -185,12 +186,3 @@ def _follow(proc: subprocess.Popen, parser: ProgressParser, log: bytearray,
     selector.close()
     proc.wait()
 
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.quantize.recipes import Recipe
+from app.tool_process import stop_process
 from models.errors import WorkbenchError
 
 _TENSOR = re.compile(rb"\[\s*(\d+)/\s*(\d+)\]")
@@ -80,13 +81,7 @@ def quantize_with_recipe(src: Path, dst: Path, base: str, recipe: Recipe, n_thre
         part.replace(dst)
         return dst
     except BaseException:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_process(proc)
         raise
     finally:
         part.unlink(missing_ok=True)

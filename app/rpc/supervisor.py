@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.tool_process import stop_process
 from models.errors import WorkbenchError
 from runtimes.llama_cpp.native_build import find_tool, missing_tool_message
 from runtimes.llama_cpp.rpc.devices import RemoteDevice, probe
@@ -135,13 +136,8 @@ class RpcHost:
         self._raise_if_exited("rpc-server stopped")
 
     def stop(self) -> None:
-        if self.running():
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        if self.process is not None:
+            stop_process(self.process)
         self._log.close()
         self.log_path.unlink(missing_ok=True)
 
