@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.quantize.imatrix_job import ImatrixCancelled, ImatrixRequest, imatrix_events, is_default_text
+from ui.common.browse_row import with_browse
 from ui.widgets.library_format import error_text
 from ui.workers import GeneratorWorker, start_worker
 
@@ -57,7 +58,7 @@ class ImatrixDialog(QDialog):
 
         form = QFormLayout()
         form.addRow(QLabel(f"Model: <b>{model.name}</b>"))
-        form.addRow("Text", self._with_browse(self.text_edit, self._pick_text))
+        form.addRow("Text", with_browse(self.text_edit, self._pick_text))
         form.addRow("Chunk size (tokens)", self.ctx_spin)
         form.addRow("Chunks", self.chunks_spin)
         form.addRow("Save as", self.out_edit)
@@ -74,14 +75,6 @@ class ImatrixDialog(QDialog):
         self.bar.hide()
         self._update_warning()
         self.setMinimumWidth(480)
-
-    def _with_browse(self, edit: QLineEdit, pick) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(edit, 1)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(pick)
-        row.addWidget(browse)
-        return row
 
     def request(self) -> ImatrixRequest:
         text = self.text_edit.text().strip()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,6 +30,7 @@ from app.quantize.recipes import Recipe, RecipeError
 from app.quantize_job import TARGETS
 from models.demo_factory import QUANT_LADDER
 from models.library_scan import LibraryEntry
+from ui.common.browse_row import with_browse
 from ui.quantize.imatrix_dialog import ImatrixDialog
 from ui.quantize.recipe_picker import RecipePicker
 from ui.widgets.library_format import error_text, size_text
@@ -94,27 +94,18 @@ class QuantizeDialog(QDialog):
         layout.addWidget(about)
         layout.addWidget(types)
         layout.addWidget(QLabel("Importance matrix"))
-        imatrix_row = self._with_browse(self.imatrix_edit, self._pick_imatrix)
+        imatrix_row = with_browse(self.imatrix_edit, self._pick_imatrix)
         imatrix_row.addWidget(self.make_imatrix_button)
         layout.addLayout(imatrix_row)
         layout.addWidget(QLabel("Recipe (keep some tensors at higher types)"))
         layout.addWidget(self.recipe_picker)
         layout.addWidget(QLabel("Output folder"))
-        layout.addLayout(self._with_browse(self.out_dir_edit, self._pick_folder))
+        layout.addLayout(with_browse(self.out_dir_edit, self._pick_folder))
         layout.addWidget(self.folder_note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._mark_existing(defaults=True)
         self.setMinimumWidth(460)
-
-    @staticmethod
-    def _with_browse(edit: QLineEdit, pick) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.addWidget(edit, 1)
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(pick)
-        row.addWidget(browse)
-        return row
 
     def out_dir(self) -> Path:
         return Path(self.out_dir_edit.text().strip()).expanduser()
