@@ -14,8 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.paths import data_dir
-from models.download_queue import DownloadJob
-from models.hub_files import HubFile, RepoFiles
+from models.download.jobs import DownloadJob
+from models.hub.files import HubFile, RepoFiles
 
 VERSION = 1
 

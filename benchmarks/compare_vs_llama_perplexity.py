@@ -69,7 +69,7 @@ def make_variants(reference: Path, quants: list[str]) -> tuple[dict[str, Path], 
     """Variants of ``reference`` by llama-quantize (cached by name); returns them and how they were made."""
     from llama_tools import tool_path
 
-    from models.gguf_info import read_gguf_info
+    from models.gguf.info import read_gguf_info
 
     source_type = read_gguf_info(reference).file_type_name or "?"
     requant = source_type.upper() not in ("F32", "F16", "BF16")
@@ -96,7 +96,7 @@ def _run_quiet(command: list[str]) -> None:
 def _models(args: argparse.Namespace) -> tuple[Path, dict[str, Path], str]:
     quants = args.quants.split(",")
     if args.model == "demo" or (args.model is None and not GEMMA.is_file()):
-        from models.demo_factory import build_demo_models
+        from models.demo.factory import build_demo_models
 
         ladder = {m.quant: m.path for m in build_demo_models(REPO / ".cache" / "demo-models" / args.spec,
                                                               spec=args.spec, quants=["F32", *quants])}

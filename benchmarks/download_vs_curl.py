@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.download_file import DownloadTarget, download_file  # noqa: E402
-from models.hub_client import HubClient  # noqa: E402
-from tests.fake_hub import FakeHub, FakeRepo  # noqa: E402
+from models.download.file import DownloadTarget, download_file  # noqa: E402
+from models.hub.client import HubClient  # noqa: E402
+from tests.support.fake_hub import FakeHub, FakeRepo  # noqa: E402
 
 REPO = "bench-org/big-GGUF"
 NAME = "big-Q4_K_M.gguf"

@@ -6,9 +6,9 @@ attention): load each in a fresh worker (llama.cpp, CPU), evaluate a prompt that
 fills most of the context (>= 70 %), generate a few tokens, and compare with the
 worker's peak RSS (VmHWM) two predictions:
 
-  no_alloc  llama.cpp's own accounting (runtimes.llama_cpp.memory_plan), the estimate
+  no_alloc  llama.cpp's own accounting (runtimes.llama_cpp.memory.plan), the estimate
             `workbench fit` gives for a local file;
-  header    the header-only formula (models.fit_estimate), used for remote files.
+  header    the header-only formula (models.gguf.fit_estimate), used for remote files.
 
     .venv/bin/python benchmarks/fit_accuracy.py [--contexts 2048 4096 8192] [--json]
         [--save-peaks FILE | --peaks FILE]
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.fit_estimate import FitRequest, estimate, shape_from_file  # noqa: E402
+from models.gguf.fit_estimate import FitRequest, estimate, shape_from_file  # noqa: E402
 from runtimes.events import Done  # noqa: E402
 from runtimes.llama_cpp.options import LlamaLoadOptions  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402
@@ -74,7 +74,7 @@ def measure(path: Path, n_ctx: int, kv: str) -> tuple[int, int]:
 
 def predict(path: Path, n_ctx: int, kv: str) -> tuple[int, int]:
     """(no_alloc-based, header-formula) RAM predictions in bytes."""
-    from runtimes.llama_cpp.memory_estimate import estimate_local
+    from runtimes.llama_cpp.memory.estimate import estimate_local
 
     req = FitRequest(n_ctx=n_ctx, kv_type=kv, n_gpu_layers=0)
     return estimate_local(path, req).ram_bytes, estimate(shape_from_file(path), req).ram_bytes

@@ -65,7 +65,7 @@ def main() -> int:
     if not Path(frozen[0]).is_file():
         print(f"no bundle at {args.bundle}: run packaging/build.py --target linux-dir first", file=sys.stderr)
         return 2
-    from models.demo_factory import build_demo_models
+    from models.demo.factory import build_demo_models
 
     rows = {}
     with tempfile.TemporaryDirectory() as home:

@@ -73,8 +73,8 @@ def main() -> int:
     record = json.loads((cuda / "build.json").read_text())
     ROWS.append(("CUDA build", "PASS", f"{cuda.name}, built in {record['seconds']} s on {jobs} cores", 0.0))
     os.environ["LLAMA_CPP_LIB_PATH"] = str(cuda / "bin")  # before llama_cpp loads, here and in workers
-    from models.demo_factory import build_demo_models
-    from models.fit_estimate import FitRequest, estimate, shape_from_file
+    from models.demo.factory import build_demo_models
+    from models.gguf.fit_estimate import FitRequest, estimate, shape_from_file
     from runtimes.llama_cpp.backends import list_devices
 
     cache = Path(os.environ["WORKBENCH_LLAMA_CACHE"]).parent / "gpu-check-models"
@@ -114,7 +114,7 @@ def main() -> int:
 
     @check("draft on another device")
     def _draft():
-        from runtimes.llama_cpp.spec_options import SpeculativeOptions
+        from runtimes.llama_cpp.speculative.options import SpeculativeOptions
 
         spec = SpeculativeOptions(draft_model=str(model), draft_device="cuda0", draft_n_gpu_layers=99)
         with load(model, n_gpu_layers=0, speculative=spec) as session:  # target on CPU, draft on CUDA0

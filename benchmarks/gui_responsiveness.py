@@ -64,9 +64,9 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from models.demo_factory import build_demo_models
-    from ui.app import create_window
-    from ui.context import AppContext
+    from models.demo.factory import build_demo_models
+    from ui.shell.app import create_window
+    from ui.shell.context import AppContext
 
     app = QApplication([])
     model = next(m.path for m in build_demo_models(Path(tempfile.gettempdir()) / "workbench-bench-models",

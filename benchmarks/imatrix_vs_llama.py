@@ -41,7 +41,7 @@ def _tool(name: str) -> Path:
 
 
 def _max_rel_diff(a: Path, b: Path) -> tuple[float, int]:
-    from app.imatrix_file import load_imatrix
+    from app.quantize.imatrix_file import load_imatrix
 
     ours, theirs = load_imatrix(a).entries, load_imatrix(b).entries
     if set(ours) != set(theirs):
@@ -71,7 +71,7 @@ def _compare_matrices(model: Path, text: Path, n_ctx: int, chunks: int, work: Pa
 
 
 def _same_quants(source: Path, ours: Path, theirs: Path, types: list[str], work: Path) -> dict[str, bool]:
-    from app.quantize_job import quantize_many
+    from app.quantize.job import quantize_many
 
     work.mkdir(parents=True, exist_ok=True)
     shared = work / "imatrix.gguf"  # the quant records the matrix's path: give both the same one
@@ -93,7 +93,7 @@ def main() -> int:
     parser.add_argument("--types", default="Q4_K_M,IQ4_XS,Q2_K")
     args = parser.parse_args()
 
-    from models.demo_factory import build_demo_models
+    from models.demo.factory import build_demo_models
 
     work = Path(tempfile.mkdtemp(prefix="imatrix-vs-llama-"))
     text = REPO / "assets" / "compare-default.txt"

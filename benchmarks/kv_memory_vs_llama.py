@@ -3,7 +3,7 @@
 For each model, context and K/V type pair, loads the model with llama.cpp
 (verbose, so it logs ``llama_kv_cache: size = X MiB`` per cache; Gemma 3 logs
 a full-attention and a sliding-window cache) and compares the sum with
-``app.compare.kv_memory.kv_cache_bytes``, the figure the Compare table shows.
+``app.compare.kv.memory.kv_cache_bytes``, the figure the Compare table shows.
 
     .venv/bin/python benchmarks/kv_memory_vs_llama.py [--model GGUF ...]
 """
@@ -45,8 +45,8 @@ def main() -> int:
     parser.add_argument("--model", type=Path, action="append")
     args = parser.parse_args()
 
-    from app.compare.kv_memory import kv_cache_bytes
-    from models.demo_factory import build_demo_models
+    from app.compare.kv.memory import kv_cache_bytes
+    from models.demo.factory import build_demo_models
 
     models = args.model or [m for m in (GEMMA,) if m.is_file()]
     models.append(next(m.path for m in build_demo_models(Path(tempfile.mkdtemp()), spec="small", seed=0)

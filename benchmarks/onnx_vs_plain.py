@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 from runtimes.events import Done  # noqa: E402
 from runtimes.onnx.options import OnnxLoadOptions  # noqa: E402
 from runtimes.onnx.session import session_options  # noqa: E402
-from runtimes.onnx.vad_model import example_feed, silero_vad_path  # noqa: E402
+from runtimes.onnx.vad.model import example_feed, silero_vad_path  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402
 from runtimes.requests import TensorRequest  # noqa: E402
 
@@ -56,7 +56,7 @@ BAR = 0.05
 
 def default_cases() -> list[tuple[str, Path, dict[str, np.ndarray]]]:
     """Real Silero VAD (one 32 ms window) and the demo convnet at batch 1 and 16."""
-    from models.demo_onnx import build_demo_onnx
+    from models.demo.onnx import build_demo_onnx
 
     files = dict(build_demo_onnx(Path(tempfile.gettempdir()) / "workbench-bench-onnx", None))
     rng = np.random.default_rng(0)

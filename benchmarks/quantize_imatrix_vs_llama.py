@@ -44,8 +44,8 @@ def main() -> int:
 
     from llama_tools import tool_path
 
-    from app.quantize_job import quantize_many
-    from models.demo_factory import build_demo_models
+    from app.quantize.job import quantize_many
+    from models.demo.factory import build_demo_models
 
     quantize = tool_path("llama-quantize")
     imatrix_tool = _imatrix_tool(quantize)

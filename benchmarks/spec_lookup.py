@@ -1,6 +1,6 @@
 """Prompt lookup vs plain decoding on a real model, per prompt (``spec_vs_plain.py --lookup``).
 
-Runs app.spec_bench (the code behind ``workbench spec-bench --lookup``: the
+Runs app.speculative.bench (the code behind ``workbench spec-bench --lookup``: the
 model in its worker process, plain and speculative alternately on each prompt
 at temperature 0; plain first in odd rounds, speculative first in even ones)
 for --rounds rounds. The table shows each prompt's best plain and best
@@ -24,9 +24,9 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from app.spec_bench import ModeResult, run_spec_bench
+from app.speculative.bench import ModeResult, run_spec_bench
 from runtimes.llama_cpp.options import LlamaLoadOptions
-from runtimes.llama_cpp.spec_options import SpeculativeOptions
+from runtimes.llama_cpp.speculative.options import SpeculativeOptions
 
 GEMMA = Path.home() / ".cache" / "workbench" / "real-models" / "gemma-3-270m-q4_k_m.gguf"
 MIN_RATIO = 0.95

@@ -6,11 +6,11 @@
 --lookup runs prompt lookup on a real model instead (the Gemma 3 270M file by
 default), per prompt: see benchmarks/spec_lookup.py. Without it:
 
-1. Writes the demo target/draft pair (models/demo_draft_pair.py, F32) for each
+1. Writes the demo target/draft pair (models/demo/draft_pair.py, F32) for each
    agreement scale into .cache/spec-pair/ and measures what one token costs
    each model (plain greedy decoding in this process): the target must cost
    >= 8x the draft.
-2. For each scale, runs app.spec_bench (the code behind `workbench spec-bench`:
+2. For each scale, runs app.speculative.bench (the code behind `workbench spec-bench`:
    worker process, plain and speculative alternately on the same prompts at
    temperature 0) and reports acceptance, mean accepted length, speedup and
    whether the outputs were identical.
@@ -41,10 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import llama_tools  # noqa: E402
 import spec_lookup  # noqa: E402
 
-from app.spec_bench import DEFAULT_PROMPTS, ModeResult, run_spec_bench  # noqa: E402
-from models.demo_draft_pair import write_pair  # noqa: E402
+from app.speculative.bench import DEFAULT_PROMPTS, ModeResult, run_spec_bench  # noqa: E402
+from models.demo.draft_pair import write_pair  # noqa: E402
 from runtimes.llama_cpp.options import LlamaLoadOptions  # noqa: E402
-from runtimes.llama_cpp.spec_options import SpeculativeOptions  # noqa: E402
+from runtimes.llama_cpp.speculative.options import SpeculativeOptions  # noqa: E402
 
 CACHE = llama_tools.REPO_ROOT / ".cache" / "spec-pair"
 MIN_COST_RATIO, MIN_ACCEPTANCE, MIN_SPEEDUP, MIN_VS_LLAMA = 8.0, 0.90, 2.0, 0.90

@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from models.demo_mmproj import build_demo_vlm
+from models.demo.mmproj import build_demo_vlm
 from runtimes.events import Done
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.registry import get_runtime

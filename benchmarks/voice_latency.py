@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.voice.conversation import VoiceConversation  # noqa: E402
 from app.voice.events import TurnFinished, VoiceProblem  # noqa: E402
-from app.voice.model_choice import llm_choice, stt_choice, tts_choice, vad_choice  # noqa: E402
+from app.voice.models.choice import llm_choice, stt_choice, tts_choice, vad_choice  # noqa: E402
+from app.voice.models.loaded import VoiceModels  # noqa: E402
 from app.voice.pipeline import PipelineSettings, VoicePipeline  # noqa: E402
 from app.voice.sinks import WavFileSink  # noqa: E402
 from app.voice.sources import FileSource  # noqa: E402
 from app.voice.spoken_file import spoken_wav  # noqa: E402
-from app.voice.voice_models import VoiceModels  # noqa: E402
 from runtimes.requests import Sampling  # noqa: E402
 
 QUESTION = "Hello there. Could you tell me something interesting about the weather today?"
@@ -42,8 +42,8 @@ COLUMNS = (("vad_delay_ms", "VAD hang-over"), ("transcript", "→ transcript"), 
 
 
 def build_models(out: Path, spec: str) -> tuple[Path, Path]:
-    from models.demo_factory import build_demo_models
-    from models.demo_whisper import write_whisper_model
+    from models.demo.factory import build_demo_models
+    from models.demo.whisper import write_whisper_model
 
     llm = next(m.path for m in build_demo_models(out, spec=spec, quants=("Q4_K_M",)) if m.quant == "Q4_K_M")
     return write_whisper_model(out / "whisper-demo.bin"), llm

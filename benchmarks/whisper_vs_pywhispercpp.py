@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
-from models.demo_whisper import DemoWhisperSpec, write_whisper_model  # noqa: E402
+from models.demo.whisper import DemoWhisperSpec, write_whisper_model  # noqa: E402
 from runtimes.audio_decode import SPEECH_RATE, audio_samples  # noqa: E402
 from runtimes.events import Done, Error, Segment  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.demo_factory import build_demo_models  # noqa: E402
+from models.demo.factory import build_demo_models  # noqa: E402
 from runtimes.events import Done  # noqa: E402
 from runtimes.llama_cpp.options import LlamaLoadOptions  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402

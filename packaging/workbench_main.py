@@ -7,6 +7,6 @@ if __name__ == "__main__":
     # First thing: a spawned model worker is this executable re-run with
     # multiprocessing's arguments; freeze_support() runs the worker and exits.
     multiprocessing.freeze_support()
-    from ui.entry import main
+    from ui.shell.entry import main
 
     sys.exit(main())

@@ -2,7 +2,7 @@
 
 Lives in ``runtimes`` because runtimes decode ``Audio(path=...)`` requests in
 their worker process and may not import ``app``; the app imports it from here
-(``app.audio_decode`` re-exports it).
+(``runtimes.audio_decode`` re-exports it).
 
 * Decoding: soundfile (libsndfile >= 1.1, bundled in its wheels) reads WAV,
   FLAC, OGG/Vorbis/Opus and MP3 without ffmpeg.

@@ -15,7 +15,7 @@ _RUNTIMES: dict[str, Runtime] = {}
 # Modules imported on first lookup; each registers its runtime at import.
 # They must import cheaply: heavy engines are imported lazily inside them.
 BUILTIN_MODULES = ("runtimes.llama_cpp.runtime", "runtimes.coreml.runtime", "runtimes.onnx.runtime",
-                   "runtimes.tts.espeak_runtime", "runtimes.tts.kokoro_runtime", "runtimes.tts.piper_runtime",
+                   "runtimes.tts.espeak.runtime", "runtimes.tts.kokoro.runtime", "runtimes.tts.piper.runtime",
                    "runtimes.whisper_cpp.runtime")
 _builtins_loaded = False
 _builtins_lock = threading.RLock()  # workers may look up runtimes from several threads at once

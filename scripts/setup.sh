@@ -19,8 +19,8 @@ SYSTEM_PACKAGES=(
     fonts-dejavu-core # without any font Qt draws no text
 )
 # Test-only system packages are added here as features need them.
-TEST_SYSTEM_PACKAGES=(xvfb) # tests/ui/test_screenshots.py runs the window on a virtual X server
-TEST_SYSTEM_PACKAGES+=(espeak-ng) # tests/test_vad.py: real speech for Silero VAD
+TEST_SYSTEM_PACKAGES=(xvfb) # tests/tools/test_screenshots.py runs the window on a virtual X server
+TEST_SYSTEM_PACKAGES+=(espeak-ng) # tests/runtimes/onnx/test_vad.py: real speech for Silero VAD
 
 missing_packages() {
     local wanted=("$@") missing=()

@@ -14,7 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 @pytest.fixture(scope="session")
 def demo_ladder(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """quant name -> path, for F32 and the whole K-quant ladder (tiny spec)."""
-    from models.demo_factory import build_demo_models
+    from models.demo.factory import build_demo_models
 
     out = tmp_path_factory.mktemp("demo-models")
     return {m.quant: m.path for m in build_demo_models(out, spec="tiny", seed=0)}
@@ -33,7 +33,7 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _collect_garbage_on_the_main_thread():
-    """Qt objects must be freed on the GUI thread (see ui/gui_gc.py)."""
+    """Qt objects must be freed on the GUI thread (see ui/shell/gui_gc.py)."""
     yield
     gc.collect()
 

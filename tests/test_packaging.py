@@ -144,9 +144,9 @@ def test_bundle_voice_turn_with_each_onnx_voice(built, demo_model, tts, tmp_path
     """A spoken turn through the frozen `workbench voice`: Silero VAD, whisper.cpp, the LLM and a
     Piper or Kokoro voice (synthetic ONNX graphs with their signatures): the TTS engines' own data
     (Piper's espeak-ng, phonemizer with espeakng_loader's library for Kokoro) work from the bundle."""
-    from models.demo_whisper import write_whisper_model
-    from tests.tts_synthetic_voices import build_kokoro, build_piper
-    from tests.voice_helpers import read_wav, spoken_wav
+    from models.demo.whisper import write_whisper_model
+    from tests.support.tts_synthetic_voices import build_kokoro, build_piper
+    from tests.support.voice_helpers import read_wav, spoken_wav
 
     voice_model = (build_piper if tts == "piper" else build_kokoro)(tmp_path / f"{tts} voice")
     whisper = write_whisper_model(tmp_path / "whisper-demo.bin")

@@ -13,9 +13,9 @@ from typing import Any
 from app.cli.format import mib
 from app.cli.load_args import add_load_args, add_sampling_args, load_options, sampling
 from app.cli.spec_args import add_spec_args
-from app.compare.arena import DEFAULT_SEED, ArenaError, ArenaFinished, ArenaSpec, read_prompts, run_arena
-from app.compare.arena_board import ArenaBoard, ArenaOutput
-from app.spec_report import spec_summary
+from app.compare.arena.board import ArenaBoard, ArenaOutput
+from app.compare.arena.run import DEFAULT_SEED, ArenaError, ArenaFinished, ArenaSpec, read_prompts, run_arena
+from app.speculative.report import spec_summary
 from runtimes.base import CancelToken
 
 HELP = "run variants side by side on the same prompts and show where their outputs diverge"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from app.cli.load_args import rpc_endpoints_arg
 from app.cli.progress import progress_bar
-from app.compare.export import render
-from app.compare.kv_axis import KvAxisRunner
-from app.compare.kv_types import parse_kv_types
-from app.compare.recommend import recommend
+from app.compare.kv.axis import KvAxisRunner
+from app.compare.kv.types import parse_kv_types
+from app.compare.results.export import render
+from app.compare.results.recommend import recommend
 from app.compare.runner import CompareRunner, CompareSpec, list_runs, load_run_records
 from app.compare.variant_label import with_recipes
 from runtimes.base import CancelToken

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from app.cli.progress import progress_bar
 from app.paths import demo_models_dir
-from models.demo_catalog import DEMO_KINDS, REAL_VOCAB, demo_builder
-from models.demo_factory import QUANT_LADDER, SPECS, build_demo_models
+from models.demo.catalog import DEMO_KINDS, REAL_VOCAB, demo_builder
+from models.demo.factory import QUANT_LADDER, SPECS, build_demo_models
 from models.errors import WorkbenchError
 
 HELP = "write small demo models (a GGUF K-quant ladder, and the other runtimes' kinds) with no download"

@@ -2,8 +2,8 @@
 
 MODEL is a local GGUF, or REPO:FILE on Hugging Face (only the header is read,
 with HTTP Range requests). For a local file the figure is llama.cpp's own accounting
-(its no_alloc simulation, runtimes.llama_cpp.memory_estimate); for a remote one the
-header formula (models.fit_estimate). Either predicts the worker's peak RSS once a
+(its no_alloc simulation, runtimes.llama_cpp.memory.estimate); for a remote one the
+header formula (models.gguf.fit_estimate). Either predicts the worker's peak RSS once a
 prompt has filled most of the context."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from app.cli.load_args import add_device_args
 from app.rpc.plan import offload_devices_for, plan_lines, plan_split
-from models.fit_estimate import (
+from models.gguf.fit_estimate import (
     KV_BYTES_PER_ELEMENT,
     FitRequest,
     MemoryEstimate,
@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _measure(model: str, req: FitRequest) -> tuple[MemoryEstimate | None, str]:
     """llama.cpp's own accounting for a local file; the formula (and why) where it fails."""
-    from runtimes.llama_cpp.memory_estimate import estimate_local
-    from runtimes.llama_cpp.memory_plan import PlanFailed
+    from runtimes.llama_cpp.memory.estimate import estimate_local
+    from runtimes.llama_cpp.memory.plan import PlanFailed
 
     try:
         return estimate_local(model, req), "llama.cpp's own accounting (no_alloc)"
@@ -86,9 +86,9 @@ def _shape(model: str) -> tuple[ModelShape, bool]:
     """The model's shape, and whether it is a local file."""
     if Path(model).exists() or ":" not in model:
         return shape_from_file(model), True
-    from models.hub_client import HubClient
-    from models.hub_header import read_remote_header
-    from models.hub_token import get_token
+    from models.hub.client import HubClient
+    from models.hub.header import read_remote_header
+    from models.hub.token import get_token
 
     repo_id, filename = model.split(":", 1)
     client = HubClient(token=get_token())

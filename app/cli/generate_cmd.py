@@ -15,7 +15,7 @@ from app.cli.format import stats_line
 from app.cli.load_args import add_load_args, add_sampling_args, load_options, sampling
 from app.cli.spec_args import add_spec_args, warn_about_draft
 from app.cli.vision_args import add_vision_args, images, report_vision, vision_options
-from app.spec_report import spec_summary
+from app.speculative.report import spec_summary
 from runtimes.base import CancelToken
 from runtimes.events import Done, Error, Token
 from runtimes.llama_cpp.templates import check_template_name

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # numpy and the runner load only when the command runs: `workbench` starts fast
     import numpy as np
 
-    from app.tensor_run import TensorOutcome
+    from app.tensors.run import TensorOutcome
 
 HELP = "run a tensor model (ONNX, Core ML) once on .npy, random or zero inputs"
 JSON_VALUES_LIMIT = 10_000  # larger outputs are summarised in --json; use --save for the arrays
@@ -49,7 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from app.tensor_run import read_npy, run_tensor
+    from app.tensors.run import read_npy, run_tensor
 
     if args.threads is not None and args.threads < 1:
         raise ValueError("-t must be at least 1")
@@ -74,7 +74,7 @@ def _safe(name: str) -> str:
 
 
 def render(model: Path, outcome: TensorOutcome, given: dict[str, str], fill: str) -> str:
-    from app.tensor_run import outcome_lines
+    from app.tensors.run import outcome_lines
 
     *outputs, timing = outcome_lines(outcome, PREVIEW)
     lines = [f"model    {model} ({outcome.runtime}, {outcome.device})"]

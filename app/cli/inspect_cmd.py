@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.model_facts import fact_text
-from models.gguf_info import GGUFInfo, read_gguf_info
+from app.tensors.model_facts import fact_text
+from models.gguf.info import GGUFInfo, read_gguf_info
 from runtimes.errors import UnknownModelKind
 from runtimes.registry import runtime_for
 

@@ -1,4 +1,4 @@
-"""Headless ``workbench`` subcommands (``ui.entry`` opens the app when none is given)."""
+"""Headless ``workbench`` subcommands (``ui.shell.entry`` opens the app when none is given)."""
 
 from __future__ import annotations
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from models.download_fetch import StopFlag
-from models.download_file import DownloadTarget, download_file
-from models.download_paths import default_cache_dir
-from models.download_progress import DownloadProgress
+from models.download.fetch import StopFlag
+from models.download.file import DownloadTarget, download_file
+from models.download.paths import default_cache_dir
+from models.download.progress import DownloadProgress
 from models.errors import WorkbenchError
-from models.hub_client import HubClient
-from models.hub_quants import group_quants, pick
-from models.hub_token import get_token
+from models.hub.client import HubClient
+from models.hub.quants import group_quants, pick
+from models.hub.token import get_token
 
 HELP = "download a GGUF from Hugging Face (resumable, SHA-256 verified)"
 

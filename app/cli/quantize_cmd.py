@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from app.cli.progress import progress_bar
+from app.quantize.job import TARGETS, quantize_many
 from app.quantize.recipe_store import all_recipes, recipe_from_arg, save_recipe
 from app.quantize.recipes import Recipe
-from app.quantize_job import TARGETS, quantize_many
 from runtimes.base import CancelToken
 
 HELP = "quantize an F32/F16/BF16 GGUF to K-quants (Q8_0 ... Q2_K, IQ4_XS)"

@@ -51,7 +51,7 @@ def check_runtimes() -> str:
 
 
 def build_demo(folder: Path) -> Path:
-    from models.demo_factory import build_demo_models
+    from models.demo.factory import build_demo_models
 
     (model,) = build_demo_models(folder, spec="tiny", quants=("Q4_K_M",), seed=0)[-1:]
     return model.path
@@ -98,7 +98,7 @@ def window_command() -> list[str]:
     """The same executable re-run: a hidden argument when frozen, ``-m`` otherwise."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "--selftest-window"]
-    return [sys.executable, "-m", "ui.selftest_window"]
+    return [sys.executable, "-m", "ui.shell.selftest_window"]
 
 
 def open_window() -> str:

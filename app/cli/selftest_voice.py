@@ -66,7 +66,7 @@ def _events(session, request) -> tuple[list, object]:
 def check_vad() -> str:
     from runtimes.events import Speech
     from runtimes.onnx.options import OnnxLoadOptions
-    from runtimes.onnx.vad import silero_vad_path
+    from runtimes.onnx.vad.detector import silero_vad_path
     from runtimes.registry import get_runtime
     from runtimes.requests import Audio, VadRequest
 
@@ -94,7 +94,7 @@ def check_whisper(folder: Path) -> str:
     resamples (soxr) it."""
     import soundfile
 
-    from models.demo_whisper import write_whisper_model
+    from models.demo.whisper import write_whisper_model
     from runtimes.events import Segment
     from runtimes.registry import get_runtime
     from runtimes.requests import Audio, TranscribeRequest
@@ -124,7 +124,7 @@ def check_espeak() -> str:
     from runtimes.events import AudioChunk
     from runtimes.registry import get_runtime
     from runtimes.requests import SynthesisRequest
-    from runtimes.tts.espeak_runtime import default_model
+    from runtimes.tts.espeak.runtime import default_model
     from runtimes.tts.options import TtsLoadOptions
 
     data = default_model()

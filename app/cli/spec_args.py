@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from runtimes.llama_cpp.spec_options import SpeculativeOptions
+from runtimes.llama_cpp.speculative.options import SpeculativeOptions
 
 
 def add_spec_args(parser: argparse.ArgumentParser) -> None:
@@ -49,7 +49,7 @@ def warn_about_draft(args: argparse.Namespace, model: str) -> None:
     """Print check_speculative's warnings (e.g. a draft barely smaller than the model)."""
     import sys
 
-    from runtimes.llama_cpp.spec_options import check_speculative
+    from runtimes.llama_cpp.speculative.options import check_speculative
 
     for warning in check_speculative(model, spec_options(args)):
         print(f"workbench: warning: {warning}", file=sys.stderr)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from app.cli.load_args import add_load_args, load_options
 from app.cli.spec_args import add_spec_args, spec_options
-from app.spec_bench import DEFAULT_PROMPTS, BenchProgress, ModeResult, read_prompts, run_spec_bench
+from app.speculative.bench import DEFAULT_PROMPTS, BenchProgress, ModeResult, read_prompts, run_spec_bench
 from runtimes.base import CancelToken
-from runtimes.llama_cpp.spec_options import check_speculative
+from runtimes.llama_cpp.speculative.options import check_speculative
 
 HELP = "compare speculative decoding (a draft model, prompt lookup) with plain decoding on one model"
 DESCRIPTION = HELP + "; exits with status 2 if any speculative output differs from the plain one"

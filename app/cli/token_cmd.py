@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from models.hub_token import delete_token, store_token, token_status
+from models.hub.token import delete_token, store_token, token_status
 
 HELP = "show, store (OS keyring) or remove the Hugging Face token"
 

@@ -13,10 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-from app.audio_decode import probe_audio
-from app.transcript_format import VTT_HEADER, srt_cue, text_line, transcript_json, vtt_cue
+from app.chat.transcript_format import VTT_HEADER, srt_cue, text_line, transcript_json, vtt_cue
 from models.errors import WorkbenchError
-from models.whisper_validate import validate_whisper_model
+from models.whisper.validate import validate_whisper_model
+from runtimes.audio_decode import probe_audio
 from runtimes.base import CancelToken, Capability
 from runtimes.errors import UnknownModelKind
 from runtimes.events import Done, Error, Segment

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from runtimes.image_input import prepare_image
-from runtimes.llama_cpp.vision_handlers import AUTO, HANDLERS
+from runtimes.llama_cpp.vision.handlers import AUTO, HANDLERS
 from runtimes.requests import Image
 
 

@@ -10,15 +10,15 @@ from pathlib import Path
 
 from app.voice.conversation import DEFAULT_SYSTEM_PROMPT, VoiceConversation
 from app.voice.events import NothingHeard, ReplySpoken, TurnFinished, UserSaid, VoiceProblem
-from app.voice.model_choice import llm_choice, stt_choice, tts_choice, vad_choice
+from app.voice.models.choice import llm_choice, stt_choice, tts_choice, vad_choice
+from app.voice.models.loaded import VoiceModels
 from app.voice.pipeline import PipelineSettings, VoicePipeline
 from app.voice.report import stage_table
 from app.voice.sinks import WavFileSink
 from app.voice.sources import FileSource
 from app.voice.vad_stage import VadSettings
-from app.voice.voice_models import VoiceModels
 from models.errors import WorkbenchError
-from models.tts_catalog import TTS_ENGINES
+from models.voice.tts_catalog import TTS_ENGINES
 from runtimes.requests import Sampling
 
 HELP = "one spoken turn from a WAV: VAD -> speech to text -> LLM -> text to speech, with each stage's latency"

@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from app.compare.metrics import reference_perplexity, summarize
 from app.compare.reference_cache import ReferenceEntry
+from app.compare.results.metrics import reference_perplexity, summarize
 from models.errors import WorkbenchError
-from models.gguf_info import read_gguf_info
+from models.gguf.info import read_gguf_info
 from runtimes.base import Session
 from runtimes.events import Done, Error
 from runtimes.llama_cpp.bench import BenchRequest
-from runtimes.llama_cpp.logits_eval import ChunkResult, LogitsEvalRequest
-from runtimes.llama_cpp.token_scores import TokenScores
+from runtimes.llama_cpp.scoring.logits_eval import ChunkResult, LogitsEvalRequest
+from runtimes.llama_cpp.scoring.token_scores import TokenScores
 
 Report = Callable[[float, str], None]  # (fraction of this model's work, what it is doing)
 QUALITY_SHARE = 0.8  # of a model's progress; the speed test is the rest

@@ -68,7 +68,7 @@ def list_runs(root: Path | None = None) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda r: r.get("updated", 0), reverse=True)
 
 
-KV_AXIS_FILE = "kv-axis.json"  # a KV-types run's rows (every file at every K/V pair), see app.compare.kv_axis
+KV_AXIS_FILE = "kv-axis.json"  # a KV-types run's rows (every file at every K/V pair), see app.compare.kv.axis
 
 
 def load_run_records(run_dir: Path) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ from typing import Any
 
 from app.compare import model_eval
 from app.compare.compatibility import check_compatible
+from app.compare.config import AnyCancel, CompareOutcome, CompareSpec, default_loader
 from app.compare.reference_cache import ReferenceEntry, reference_key
 from app.compare.run_store import RunFiles, list_runs, load_run_records, load_token_kld, runs_dir, write_json
 from app.compare.schedule import (
@@ -42,7 +43,6 @@ from app.compare.schedule import (
     threads_per_worker,
 )
 from app.compare.solo import GATE, SoloGate
-from app.compare.spec import AnyCancel, CompareOutcome, CompareSpec, default_loader
 from runtimes.base import CancelToken, Session
 from runtimes.llama_cpp.options import LlamaLoadOptions
 

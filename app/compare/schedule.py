@@ -1,7 +1,7 @@
 """Which models may be loaded at the same time, by the fit estimate.
 
 Each model's RAM and VRAM need comes from llama.cpp's own accounting
-(``runtimes.llama_cpp.memory_estimate``, else ``models.fit_estimate``) for the
+(``runtimes.llama_cpp.memory.estimate``, else ``models.gguf.fit_estimate``) for the
 load options it will get. Models run together only while the sum of their
 estimates fits in the memory available now (less a safety margin);
 otherwise they run one after another. A model that does not fit even alone
@@ -40,7 +40,7 @@ class Budget:
     @classmethod
     def available(cls) -> Budget:
         """Free RAM and VRAM now, less the safety margin."""
-        from models.fit_estimate import machine_memory
+        from models.gguf.fit_estimate import machine_memory
 
         machine = machine_memory()
         keep = 1.0 - SAFETY_FRACTION
@@ -62,9 +62,9 @@ class Demand:
 def estimate_demand(path: Path, n_ctx: int, n_gpu_layers: int = 0, kv_type: str = "f16",
                     flash_attn: bool = False) -> Demand:
     """llama.cpp's own accounting (no_alloc, in a subprocess); the header formula if that fails."""
-    from models.fit_estimate import FitRequest, estimate, shape_from_file
-    from runtimes.llama_cpp.memory_estimate import estimate_local
-    from runtimes.llama_cpp.memory_plan import PlanFailed
+    from models.gguf.fit_estimate import FitRequest, estimate, shape_from_file
+    from runtimes.llama_cpp.memory.estimate import estimate_local
+    from runtimes.llama_cpp.memory.plan import PlanFailed
 
     req = FitRequest(n_ctx, kv_type, n_gpu_layers, flash_attn)
     try:

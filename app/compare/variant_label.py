@@ -15,7 +15,7 @@ from app.quantize.recipes import NAME_KEY, RULES_KEY
 
 def recipe_of(path: Path) -> tuple[str | None, str | None]:
     """(recipe name, resolved rules) recorded in a GGUF, or (None, None)."""
-    from models.gguf_validate import validate_gguf
+    from models.gguf.validate import validate_gguf
 
     try:
         meta = validate_gguf(path).metadata

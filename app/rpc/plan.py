@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from models.fit_estimate import (
+from models.gguf.fit_estimate import (
     FitRequest,
     ModelShape,
     compute_buffer_bytes,

@@ -1,5 +1,5 @@
 """Bound the set of models loaded at once by memory, not only by --models-max: each served model's
-fit estimate (models.fit_estimate, for the served context) is summed over what the router has loaded,
+fit estimate (models.gguf.fit_estimate, for the served context) is summed over what the router has loaded,
 and past the budget the longest-loaded models other than the newest are unloaded via /models/unload."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.fit_estimate import FitRequest, estimate, shape_from_file
+from models.gguf.fit_estimate import FitRequest, estimate, shape_from_file
 
 RESIDENT = ("loaded", "loading")
 

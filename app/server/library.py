@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.server.names import ServedModel, select, served_models
-from models.library_scan import default_sources, scan_library
+from models.library.scan import default_sources, scan_library
 
 
 def library_models(models_dir: Path | None = None, hf_cache: Path | None = None,
                    home: Path | None = None) -> list[ServedModel]:
     from app import paths
-    from models.download_paths import default_cache_dir
+    from models.download.paths import default_cache_dir
 
     if models_dir is None:
         from app.settings import load_settings

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.hub_quants import quant_of
-from models.library_scan import LibraryEntry, name_stem
+from models.hub.quants import quant_of
+from models.library.scan import LibraryEntry, name_stem
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def served_models(entries: list[LibraryEntry]) -> list[ServedModel]:
 
 def model_from_file(path: Path) -> ServedModel:
     """A GGUF named on the command line that is not in the library."""
-    from models.gguf_info import read_gguf_info
+    from models.gguf.info import read_gguf_info
 
     info = read_gguf_info(path)  # raises ModelFileError with the reason
     entry = LibraryEntry(path, "file", True, path.name, info)

@@ -1,7 +1,7 @@
 """The voice pipeline: audio source -> VAD -> (per utterance) STT -> LLM -> TTS -> sink.
 
 ``VoicePipeline.run(source, sink, cancel)`` is a generator of VoiceEvents, so
-the UI runs it with ui.workers.start_worker and the CLI simply iterates it.
+the UI runs it with ui.shell.workers.start_worker and the CLI simply iterates it.
 The loop reads frames and runs the VAD; each finished utterance starts a
 ReplyTask thread. Speech that starts while a reply is being made or played
 is barge-in: the reply is cancelled, queued audio is dropped, and the new
@@ -31,12 +31,12 @@ from app.voice.events import (
     VoiceEvent,
     VoiceProblem,
 )
+from app.voice.models.loaded import VoiceModels
 from app.voice.reply import ReplyTask
 from app.voice.sources import END_OF_UTTERANCE, AudioDeviceError
 from app.voice.stages import StageFailed
 from app.voice.timeline import TurnTimeline
 from app.voice.vad_stage import SpeechBegan, Utterance, VadSettings, VadStage
-from app.voice.voice_models import VoiceModels
 from models.errors import WorkbenchError
 from runtimes.base import CancelToken
 

@@ -24,11 +24,11 @@ from app.voice.events import (
     UserSaid,
     VoiceProblem,
 )
+from app.voice.models.loaded import VoiceModels
 from app.voice.sentences import SentenceSplitter, speakable
 from app.voice.stages import StageFailed
 from app.voice.timeline import TurnTimeline
 from app.voice.vad_stage import Utterance
-from app.voice.voice_models import VoiceModels
 from runtimes.base import CancelToken
 
 STAGE_OF = {"speech to text": "stt", "the language model": "llm", "text to speech": "tts"}

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from app.audio_decode import SPEECH_RATE, iter_audio_chunks, probe_audio, to_mono_float32
 from models.errors import WorkbenchError
+from runtimes.audio_decode import SPEECH_RATE, iter_audio_chunks, probe_audio, to_mono_float32
 
 END_OF_UTTERANCE = "end-of-utterance"  # push-to-talk released: the utterance is over now
 

@@ -24,10 +24,10 @@ def sound_bounds(audio: np.ndarray, rate: int = RATE, frame_s: float = 0.01,
 
 def espeak_speech(text: str, voice: str = "en-us") -> np.ndarray:
     """``text`` spoken by espeak-ng (in this process), 16 kHz float32, trimmed to the sound."""
-    from app.audio_decode import resample
+    from runtimes.audio_decode import resample
     from runtimes.events import AudioChunk
     from runtimes.requests import SynthesisRequest
-    from runtimes.tts.espeak_runtime import EspeakRuntime, default_model
+    from runtimes.tts.espeak.runtime import EspeakRuntime, default_model
     from runtimes.tts.options import TtsLoadOptions
 
     with EspeakRuntime().open_session(default_model(), TtsLoadOptions(voice=voice)) as session:

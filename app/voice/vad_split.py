@@ -17,7 +17,7 @@ READ_CHUNK_S = 1.0
 def speech_pieces(path: str | Path, threshold: float = 0.5, min_speech_ms: int = 250, hangover_ms: int = 300,
                   max_piece_s: float = 30.0, model=None) -> Iterator[Utterance]:
     """Each stretch of speech in ``path`` (16 kHz float32 audio with start_s/end_s in the file)."""
-    from runtimes.onnx.vad_model import SileroModel
+    from runtimes.onnx.vad.model import SileroModel
 
     settings = VadSettings(threshold, min_speech_ms, hangover_ms, max_utterance_s=max_piece_s)
     stage = VadStage(model or SileroModel.open(), settings)
@@ -35,7 +35,7 @@ def transcribe_speech(session, path: str | Path, request, on_segment, cancel=Non
     import dataclasses
     import time
 
-    from app.audio_decode import probe_audio
+    from runtimes.audio_decode import probe_audio
     from runtimes.events import Done, Error, Segment
     from runtimes.requests import Audio
 

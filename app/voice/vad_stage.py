@@ -1,4 +1,4 @@
-"""The VAD stage: Silero (runtimes.onnx.vad.VadStream) over the incoming
+"""The VAD stage: Silero (runtimes.onnx.vad.detector.VadStream) over the incoming
 16 kHz frames, plus the recent audio, so a finished segment comes out as the
 utterance's samples.
 
@@ -18,8 +18,8 @@ import numpy as np
 
 from app.voice.timeline import StageClock
 from runtimes.events import Speech
-from runtimes.onnx.vad import SpeechStarted, VadStream
-from runtimes.onnx.vad_model import SileroModel
+from runtimes.onnx.vad.detector import SpeechStarted, VadStream
+from runtimes.onnx.vad.model import SileroModel
 
 RATE = 16000
 

@@ -1,11 +1,11 @@
 """coremltools for the runtime: imported lazily and quietly (see
-models.coremltools_import), its version read without importing it."""
+models.tensor.coremltools_import), its version read without importing it."""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from models.coremltools_import import INSTALL_HINT, import_coremltools
+from models.tensor.coremltools_import import INSTALL_HINT, import_coremltools
 
 __all__ = ["INSTALL_HINT", "import_coremltools", "coremltools_version", "model_proto"]
 

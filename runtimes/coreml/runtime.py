@@ -45,8 +45,8 @@ class CoreMLRuntime(Runtime):
         return compute_unit_devices()
 
     def describe_model(self, model: Path) -> dict[str, Any]:
+        from runtimes.coreml.model_description import describe
         from runtimes.coreml.package_check import open_coreml
-        from runtimes.coreml.spec_info import describe
 
         return describe(open_coreml(Path(model)))
 

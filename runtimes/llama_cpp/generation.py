@@ -45,7 +45,7 @@ def prompt_tokens(llm: Any, request: TextRequest) -> list[int]:
 def generate(llm: Any, request: TextRequest, cancel: CancelToken | None,
              prefill: Callable[[], Any] | None = None) -> Iterator[Event]:
     """``prefill`` (vision input) evaluates the prompt itself and returns a
-    runtimes.llama_cpp.vision.Prefilled; sampling then starts from its cache."""
+    runtimes.llama_cpp.vision.context.Prefilled; sampling then starts from its cache."""
     import llama_cpp
 
     sampling = request.sampling

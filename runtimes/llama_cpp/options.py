@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtimes.base import LoadOptions
-from runtimes.llama_cpp.spec_options import SpeculativeOptions
+from runtimes.llama_cpp.speculative.options import SpeculativeOptions
 
 # KV-cache types llama.cpp accepts for --cache-type-k/-v, by their CLI names.
 KV_CACHE_TYPES = ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1")

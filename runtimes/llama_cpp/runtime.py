@@ -32,9 +32,9 @@ class LlamaCppRuntime(Runtime):
 
     def validate(self, model: Path, options: Any) -> Any:
         """Check the model (and its mmproj) before a worker starts; returns the VisionPlan."""
-        from models.gguf_validate import validate_gguf  # lazy: gguf+numpy cost ~0.2 s at startup
-        from runtimes.llama_cpp.spec_options import check_speculative
-        from runtimes.llama_cpp.vision_setup import plan_vision
+        from models.gguf.validate import validate_gguf  # lazy: gguf+numpy cost ~0.2 s at startup
+        from runtimes.llama_cpp.speculative.options import check_speculative
+        from runtimes.llama_cpp.vision.setup import plan_vision
 
         header = validate_gguf(model)
         if not isinstance(options, LlamaLoadOptions):

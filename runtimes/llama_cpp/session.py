@@ -13,15 +13,15 @@ from runtimes.errors import LoadFailed
 from runtimes.events import Event
 from runtimes.llama_cpp.bench import BenchRequest, run_bench
 from runtimes.llama_cpp.generation import generate
-from runtimes.llama_cpp.logits_eval import LogitsEvalRequest, run_logits_eval
 from runtimes.llama_cpp.model_params import extra_model_params
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.llama_cpp.rpc.devices import add_rpc_servers, offload_devices
 from runtimes.llama_cpp.rpc.layer_split import layer_devices, summarize
-from runtimes.llama_cpp.spec_options import PlainRequest
-from runtimes.llama_cpp.speculative import open_speculator
+from runtimes.llama_cpp.scoring.logits_eval import LogitsEvalRequest, run_logits_eval
+from runtimes.llama_cpp.speculative.decoding import open_speculator
+from runtimes.llama_cpp.speculative.options import PlainRequest
 from runtimes.llama_cpp.templates import template_info
-from runtimes.llama_cpp.vision import generate_with_images, has_images, open_vision
+from runtimes.llama_cpp.vision.context import generate_with_images, has_images, open_vision
 from runtimes.requests import TextRequest
 
 

@@ -1,2 +1,2 @@
 """ONNX Runtime: any .onnx model per execution provider, and Silero VAD
-(runtimes.onnx.vad) for the voice pipeline."""
+(runtimes.onnx.vad.detector) for the voice pipeline."""

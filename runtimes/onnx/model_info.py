@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from models.onnx_validate import external_data_files, validate_onnx
+from models.tensor.onnx_validate import external_data_files, validate_onnx
 
 SILERO_INPUTS = ("input", "state", "sr")
 

@@ -1,9 +1,9 @@
 """The ONNX Runtime runtime, registered as "onnxruntime".
 
 Loads any ``.onnx`` file; execution providers are its devices. Files are
-checked with the ``onnx`` package in the parent (models.onnx_validate), so a
+checked with the ``onnx`` package in the parent (models.tensor.onnx_validate), so a
 truncated file or a too-new opset is refused before a worker starts. A model
-with Silero VAD's signature also answers VadRequest (runtimes.onnx.vad).
+with Silero VAD's signature also answers VadRequest (runtimes.onnx.vad.detector).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class OnnxRuntime(Runtime):
         return provider_devices()
 
     def validate(self, model: Path, options: Any) -> None:
-        from models.onnx_validate import validate_onnx
+        from models.tensor.onnx_validate import validate_onnx
         from runtimes.onnx.providers import resolve
 
         validate_onnx(model)

@@ -3,7 +3,7 @@ for tests and benchmarks).
 
 One session answers three requests: TensorRequest (any model), the bench
 request (latency per run), and VadRequest (models with Silero VAD's
-signature; runtimes.onnx.vad).
+signature; runtimes.onnx.vad.detector).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from runtimes.onnx.direct_run import direct_run
 from runtimes.onnx.options import GRAPH_OPTIMIZATION, OnnxLoadOptions
 from runtimes.onnx.ort_errors import ort_message
 from runtimes.onnx.tensors import build_feed, fast_checks, matches, specs_of
-from runtimes.onnx.vad_model import is_silero_signature
+from runtimes.onnx.vad.model import is_silero_signature
 from runtimes.requests import TensorRequest, VadRequest
 
 MEMORY_EVERY_S = 0.1
@@ -84,7 +84,7 @@ class OnnxSession(Session):
         if isinstance(request, OnnxBenchRequest):
             return run_bench(self, request, cancel)
         if isinstance(request, VadRequest):
-            from runtimes.onnx.vad import run_vad
+            from runtimes.onnx.vad.detector import run_vad
 
             return run_vad(self, request, cancel)
         raise TypeError(f"the ONNX runtime cannot run a {type(request).__name__}")
@@ -94,7 +94,7 @@ class OnnxSession(Session):
         if matches(self._checks, given):
             return given
         if self.is_silero and len(given) < len(self.inputs):
-            from runtimes.onnx.vad_model import example_feed
+            from runtimes.onnx.vad.model import example_feed
 
             given = {**example_feed(request.fill, request.seed), **given}
         return build_feed(self.inputs, given, request.fill, request.seed)

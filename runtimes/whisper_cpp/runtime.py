@@ -19,7 +19,7 @@ class WhisperCppRuntime(Runtime):
 
     def claims(self, model: Path) -> bool:
         """A ``.bin`` file that starts with the ggml magic (whisper.cpp's legacy format)."""
-        from models.whisper_validate import is_whisper_ggml
+        from models.whisper.validate import is_whisper_ggml
 
         return super().claims(model) and is_whisper_ggml(Path(model))
 
@@ -40,7 +40,7 @@ class WhisperCppRuntime(Runtime):
         return list_devices()
 
     def describe_model(self, model: Path) -> dict[str, Any]:
-        from models.whisper_validate import validate_whisper_model
+        from models.whisper.validate import validate_whisper_model
 
         return validate_whisper_model(model).as_dict()
 
@@ -49,7 +49,7 @@ class WhisperCppRuntime(Runtime):
 
     def _check(self, model: Path, options: Any) -> dict[str, Any]:
         """Refuse a malformed file (whisper.cpp may abort on one) or options this build cannot honour."""
-        from models.whisper_validate import validate_whisper_model
+        from models.whisper.validate import validate_whisper_model
         from runtimes.errors import NotSupported
         from runtimes.whisper_cpp.build_info import list_devices
         from runtimes.whisper_cpp.options import WhisperLoadOptions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.context import AppContext
+from ui.shell.context import AppContext
 
 
 @pytest.fixture

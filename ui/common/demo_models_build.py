@@ -9,8 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from app.paths import demo_models_dir
-from models.demo_factory import QUANT_LADDER, build_demo_models
-from ui.workers import GeneratorWorker, start_worker
+from models.demo.factory import QUANT_LADDER, build_demo_models
+from ui.shell.workers import GeneratorWorker, start_worker
 
 
 class DemoModelsBuild(QObject):

@@ -1,5 +1,5 @@
 """The "quality per GiB" view of the whole chain: every file x KV-type row by its memory
-(file plus KV cache) and mean KLD, with the Pareto front (app.compare.pareto) drawn as a
+(file plus KV cache) and mean KLD, with the Pareto front (app.compare.results.pareto) drawn as a
 line: a row off the line is beaten on both memory and quality by one on it."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCharts import QLineSeries
 from PySide6.QtGui import QColor, QPen
 
-from app.compare.pareto import pareto_points
-from ui.widgets.compare_plot import ComparePlot, PlotPoint
+from app.compare.results.pareto import pareto_points
+from ui.compare.plot import ComparePlot, PlotPoint
 
 FRONT_COLOR = "#34a853"
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from runtimes.base import CancelToken, Device
 from runtimes.llama_cpp.rpc.devices import probe
 from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
-from ui.workers import GeneratorWorker, start_worker
+from ui.shell.workers import GeneratorWorker, start_worker
 
 
 def remote_devices(endpoints: tuple[str, ...]) -> list[Device]:

@@ -26,7 +26,7 @@ from app.rpc.supervisor import UNAUTHENTICATED_WARNING, RpcHost, RpcHostConfig, 
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT
 from runtimes.network import is_loopback
-from ui.workers import GeneratorWorker, start_worker
+from ui.shell.workers import GeneratorWorker, start_worker
 
 
 class RpcHostPanel(QGroupBox):

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QLabel
 
 from app.server.controller import ThroughputPoint
 from app.server.monitor import ServerSnapshot
+from ui.common.rolling_chart import Line, RollingChart
 from ui.server.tables import LoadedTable, RequestTable
-from ui.widgets.rolling_chart import Line, RollingChart
 
 MiB = 2**20
 WINDOW_S = 120

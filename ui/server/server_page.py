@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 from app.server.config import exposure_warning
 from app.server.controller import ServerController
 from app.server.library import library_models
-from ui.context import AppContext
 from ui.server.live_view import LiveView
 from ui.server.snippets_panel import SnippetsPanel
-from ui.workers import start_worker
+from ui.shell.context import AppContext
+from ui.shell.workers import start_worker
 
 MiB = 2**20
 

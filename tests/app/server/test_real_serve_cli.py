@@ -15,9 +15,10 @@ import psutil
 
 from app.server.config import free_port
 from tests.app.server.served import llama_server_or_skip
+from tests.support.paths import REPO_ROOT
 from tests.support.real_models import smollm2_135m
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+ROOT = str(REPO_ROOT)
 
 
 def _cli(*args: str, env: dict, **kwargs) -> subprocess.Popen:

@@ -14,8 +14,8 @@ from app.server.control import parse_metrics
 from app.server.names import ServedModel, select, served_models
 from app.server.preset import preset_text
 from app.server.request_log import RequestLogParser
-from models.gguf_info import GGUFInfo
-from models.library_scan import LibraryEntry
+from models.gguf.info import GGUFInfo
+from models.library.scan import LibraryEntry
 
 
 def _entry(name: str, source: str = "workbench", quant: str | None = "Q4_K_M", size: int = 100) -> LibraryEntry:

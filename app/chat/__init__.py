@@ -1,0 +1,1 @@
+"""Chat conversations: the message list, attached images, saved conversations and transcript export."""

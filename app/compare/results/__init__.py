@@ -1,0 +1,1 @@
+"""Turning comparison scores into results: statistics, histograms, Pareto fronts, advice, export."""

@@ -1,0 +1,1 @@
+"""Speculative decoding runs: drafts, bench, baselines, accepted-token spans and reports."""

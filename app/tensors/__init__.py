@@ -1,0 +1,1 @@
+"""Tensor-model runs (ONNX, Core ML) and the facts shown about a model."""

@@ -1,0 +1,1 @@
+"""Which models a voice session uses: discovery, choice, downloads and the loaded set."""

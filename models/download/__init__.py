@@ -1,0 +1,1 @@
+"""Downloading model files: HTTP with resume, .part files, hashing, progress and the download jobs."""

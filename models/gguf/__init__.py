@@ -1,0 +1,1 @@
+"""GGUF files: header metadata, validation, vocabularies and the header-only fit estimate."""

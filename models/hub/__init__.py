@@ -1,0 +1,1 @@
+"""The Hugging Face Hub client: search, repo files, quant lists, remote GGUF headers and the token."""

@@ -1,0 +1,1 @@
+"""Tensor-model files (ONNX, Core ML): validation, conversion and the coremltools import."""

@@ -1,0 +1,1 @@
+"""Downloadable text-to-speech voices."""

@@ -1,0 +1,1 @@
+"""Whisper models: the downloadable catalog, ggml file format and validation."""

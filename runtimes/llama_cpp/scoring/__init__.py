@@ -1,0 +1,1 @@
+"""Per-token scores for Compare: logits, KLD base files and batched KV evaluation."""

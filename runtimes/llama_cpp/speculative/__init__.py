@@ -1,0 +1,1 @@
+"""Speculative decoding over llama.cpp: draft models, prompt lookup, exactness gate, back-off."""

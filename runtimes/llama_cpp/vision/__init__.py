@@ -1,0 +1,1 @@
+"""Vision input through llama.cpp's mtmd: projector setup, chat handlers and image prompts."""

@@ -1,0 +1,1 @@
+"""Voice activity detection on the Silero ONNX model."""

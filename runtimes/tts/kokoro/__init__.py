@@ -1,0 +1,1 @@
+"""Kokoro speech synthesis (ONNX)."""

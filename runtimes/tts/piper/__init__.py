@@ -1,0 +1,1 @@
+"""Piper speech synthesis (ONNX voices)."""

@@ -1,0 +1,1 @@
+"""Tests for runtimes/llama_cpp/speculative."""

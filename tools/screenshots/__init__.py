@@ -1,0 +1,1 @@
+"""Screenshots of the window for docs and review (run under Xvfb or offscreen)."""

@@ -1,0 +1,1 @@
+"""Widgets of the Chat page: composer, transcript, messages, side panel and banners."""

@@ -1,0 +1,1 @@
+"""The Compare page: setup, the run job, table, plot and histogram."""

@@ -1,0 +1,1 @@
+"""The arena panel of the Compare page."""

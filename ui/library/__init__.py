@@ -1,0 +1,1 @@
+"""The Library page: search, quants, downloads, local models and whisper models."""

@@ -1,0 +1,1 @@
+"""Choosing and loading a model: the picker, load options and load progress, shared by pages."""

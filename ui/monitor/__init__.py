@@ -1,0 +1,1 @@
+"""The Monitor page and the metrics strip."""

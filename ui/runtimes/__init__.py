@@ -1,0 +1,1 @@
+"""The Runtimes page: runtime cards, build panel, GPU help and the report."""

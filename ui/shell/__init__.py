@@ -1,0 +1,1 @@
+"""The window itself: application start, main window, page list, theme, resources and worker threads."""

@@ -1,0 +1,1 @@
+"""The Speculative page and the speculative panel in Chat."""

@@ -1,0 +1,1 @@
+"""The Tensors page (ONNX, Core ML): model view, devices and bench."""
