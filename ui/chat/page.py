@@ -31,12 +31,12 @@ from ui.chat.ways_in import ChatWaysIn
 from ui.chat.widgets.composer import ChatComposer
 from ui.chat.widgets.conversation_list import ChatConversationList
 from ui.chat.widgets.disk_queue import DiskQueue
-from ui.chat.widgets.error_banner import ChatErrorBanner
 from ui.chat.widgets.side_panel import ChatSidePanel
 from ui.chat.widgets.transcript import ChatTranscript
+from ui.common.error_banner import ChatErrorBanner
+from ui.common.metrics_strip import MetricsStrip
 from ui.model_picker.load_progress import ModelLoadProgress
 from ui.model_picker.picker import ModelPicker
-from ui.monitor.metrics_strip import MetricsStrip
 from ui.shell.context import AppContext
 
 

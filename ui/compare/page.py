@@ -34,14 +34,14 @@ from app.compare.results.export import render
 from app.compare.results.recommend import recommend, variant_name
 from app.compare.runner import CompareOutcome, list_runs, load_run_records
 from models.errors import WorkbenchError
-from ui.chat.widgets.error_banner import ChatErrorBanner
+from ui.common.error_banner import ChatErrorBanner
 from ui.compare.arena.panel import ArenaPanel
 from ui.compare.histogram import KldHistogramPanel
 from ui.compare.job import compare_job, siblings_job
+from ui.compare.pareto_plot import ParetoPlot
 from ui.compare.plot import ComparePlot, PlotPoint
 from ui.compare.setup import CompareSetup
 from ui.compare.table import CompareTable
-from ui.quantize.pareto_plot import ParetoPlot
 from ui.shell.context import AppContext
 from ui.shell.workers import GeneratorWorker, start_worker
 

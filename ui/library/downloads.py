@@ -22,7 +22,7 @@ from models.download.fetch import RetryPolicy
 from models.download.jobs import DownloadJob, JobDone, JobProgress, stream_job
 from models.hub.client import HubClient
 from models.hub.errors import DownloadCancelled, HashMismatch
-from ui.library.format import error_text, eta_text, size_text, speed_text
+from ui.common.transfer_text import error_text, eta_text, size_text, speed_text
 from ui.shell.workers import GeneratorWorker, start_worker
 
 PROGRESS_STEPS = 1000

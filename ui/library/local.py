@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.quantize.library_targets import why_not_quantizable
 from models.library.scan import LibraryEntry, name_stem
-from ui.library.format import size_text
+from ui.common.transfer_text import size_text
 
 _ENTRY_ROLE = Qt.ItemDataRole.UserRole
 COLUMNS = ("Model", "Vision", "Quant", "Size", "Parameters", "Context", "Source")

@@ -27,9 +27,9 @@ from models.hub.quants import QuantOption, group_quants
 from models.library.scan import LibraryEntry, default_sources, delete_model, scan_library
 from ui.common.demo_models_build import DemoModelsBuild
 from ui.common.offline_banner import OfflineBanner, is_offline_error
+from ui.common.transfer_text import error_text
 from ui.library.downloads import LibraryDownloads
 from ui.library.first_run import LibraryFirstRun
-from ui.library.format import error_text
 from ui.library.local import LibraryLocal
 from ui.library.quants import LibraryQuants, fit_level
 from ui.library.search import LibrarySearch

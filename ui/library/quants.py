@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from models.gguf.fit_estimate import FitVerdict
 from models.hub.quants import QuantOption
-from ui.library.format import size_text
+from ui.common.transfer_text import size_text
 
 FIT_COLOURS = {"green": "#34a853", "yellow": "#f9ab00", "red": "#ea4335", "unknown": "#9aa0a6"}
 TIGHT = 0.85  # using more than this share of free memory leaves little for the rest of the machine

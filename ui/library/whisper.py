@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from models.download.jobs import JobDone, JobProgress
 from models.whisper.catalog import CATALOG, SUGGESTED, WhisperCatalogEntry, locate
-from ui.library.format import error_text
+from ui.common.transfer_text import error_text
 
 # The Voice page's suggestions first, then whisper.cpp's list in its own order.
 ENTRIES: tuple[WhisperCatalogEntry, ...] = tuple(sorted(CATALOG, key=lambda e: e.name not in SUGGESTED))

@@ -31,7 +31,7 @@ from app.quantize.recipes import Recipe, RecipeError
 from models.demo.factory import QUANT_LADDER
 from models.library.scan import LibraryEntry
 from ui.common.browse_row import with_browse
-from ui.library.format import error_text, size_text
+from ui.common.transfer_text import error_text, size_text
 from ui.quantize.imatrix_dialog import ImatrixDialog
 from ui.quantize.recipe_picker import RecipePicker
 from ui.shell.workers import GeneratorWorker, start_worker

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.quantize.imatrix_job import ImatrixCancelled, ImatrixRequest, imatrix_events, is_default_text
 from ui.common.browse_row import with_browse
-from ui.library.format import error_text
+from ui.common.transfer_text import error_text
 from ui.shell.workers import GeneratorWorker, start_worker
 
 SAME_TEXT_WARNING = ("This is the text Compare scores on by default: a quant tuned on it will look better "

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 
 from app.quantize.library_targets import QuantizeRequest, default_out_dir, quantize_job
 from models.library.scan import LibraryEntry
-from ui.library.format import error_text
+from ui.common.transfer_text import error_text
 from ui.quantize.dialog import QuantizeDialog
 from ui.shell.context import AppContext
 from ui.shell.workers import GeneratorWorker, start_worker

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QLabel, QLin
 
 from app.quantize.recipe_store import all_recipes, save_recipe
 from app.quantize.recipes import Recipe, RecipeError, parse_rules
-from ui.library.format import error_text
+from ui.common.transfer_text import error_text
 
 NONE, CUSTOM = "None (standard mix)", "Custom rules…"
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.tensors.run import TensorOutcome, outcome_lines
-from ui.chat.widgets.error_banner import ChatErrorBanner
+from ui.common.error_banner import ChatErrorBanner
 from ui.shell.context import AppContext
 from ui.shell.workers import GeneratorWorker, start_worker
 from ui.tensors.bench_panel import TensorBenchPanel

@@ -32,7 +32,7 @@ from app.voice.models.loaded import STAGES, ModelChoice, VoiceModels
 from app.voice.pipeline import PipelineSettings, VoicePipeline
 from app.voice.sources import AudioDeviceError
 from models.errors import WorkbenchError
-from ui.chat.widgets.error_banner import ChatErrorBanner
+from ui.common.error_banner import ChatErrorBanner
 from ui.shell.context import AppContext
 from ui.shell.workers import GeneratorWorker, start_worker
 from ui.voice.controls import VoiceControls

@@ -30,7 +30,7 @@ from app.compare.arena.board import ArenaBoard
 from app.compare.arena.run import DEFAULT_SEED, ArenaSpec, read_prompts
 from app.compare.runner import reference_order
 from models.errors import WorkbenchError
-from ui.chat.widgets.error_banner import ChatErrorBanner
+from ui.common.error_banner import ChatErrorBanner
 from ui.compare.arena.column import ArenaColumn
 from ui.compare.arena.job import ArenaRequest, arena_job
 from ui.shell.workers import GeneratorWorker, start_worker

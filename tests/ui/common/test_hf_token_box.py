@@ -6,7 +6,7 @@ import keyring
 import pytest
 
 from tests.models.hub.test_hub_token import SECRET, MemoryKeyring
-from ui.library.hf_token_box import HfTokenBox
+from ui.common.hf_token_box import HfTokenBox
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.monitor.sampler import MetricsSample
-from ui.monitor.metrics_strip import MetricsStrip
+from ui.common.metrics_strip import MetricsStrip
 
 GIB = 2**30
 
