@@ -5,11 +5,18 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 from app.rpc.supervisor import RpcHost, RpcHostConfig
+from runtimes.events import Done, Token
 from runtimes.llama_cpp.native_build import find_tool
+from runtimes.llama_cpp.options import LlamaLoadOptions
+from runtimes.registry import get_runtime
+from runtimes.requests import Sampling, TextRequest
+
+GREEDY = TextRequest(prompt="Once upon a time", sampling=Sampling(temperature=0, max_tokens=48))
 
 
 def free_port() -> int:
@@ -40,3 +47,11 @@ def rpc_hosts(count: int, threads: int = 1) -> Iterator[list[RpcHost]]:
     finally:
         for host in hosts:
             host.stop()
+
+
+def greedy_ids(model: Path, options: LlamaLoadOptions) -> tuple[list[int], dict]:
+    """The token ids of 48 greedy tokens after GREEDY's prompt, and the session's info."""
+    with get_runtime("llama.cpp").load(model, options) as session:
+        events = list(session.run(GREEDY))
+        assert isinstance(events[-1], Done), events[-1]
+        return [e.token_id for e in events if isinstance(e, Token)], session.info

@@ -20,9 +20,7 @@ from runtimes.llama_cpp.bench import BenchRequest
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.registry import get_runtime
 from runtimes.requests import Sampling, TextRequest
-from tests.support.rpc_servers import free_port, require_rpc, rpc_hosts
-
-GREEDY = TextRequest(prompt="Once upon a time", sampling=Sampling(temperature=0, max_tokens=48))
+from tests.support.rpc_servers import free_port, greedy_ids, require_rpc, rpc_hosts
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +34,11 @@ def _endpoints(hosts) -> tuple[str, ...]:
     return tuple(h.local_endpoint for h in hosts)
 
 
-def _greedy_ids(model: Path, options: LlamaLoadOptions) -> tuple[list[int], dict]:
-    with get_runtime("llama.cpp").load(model, options) as session:
-        events = list(session.run(GREEDY))
-        assert isinstance(events[-1], Done), events[-1]
-        return [e.token_id for e in events if isinstance(e, Token)], session.info
-
-
 @pytest.mark.parametrize("quant", ["F32", "Q4_K_M"])
 def test_split_across_two_servers_gives_the_local_greedy_tokens(servers, demo_ladder, quant):
     model = demo_ladder[quant]
-    local, _ = _greedy_ids(model, LlamaLoadOptions(n_ctx=256, n_threads=1, repack=False))
-    remote, info = _greedy_ids(model, LlamaLoadOptions(n_ctx=256, n_threads=1, n_gpu_layers=99,
+    local, _ = greedy_ids(model, LlamaLoadOptions(n_ctx=256, n_threads=1, repack=False))
+    remote, info = greedy_ids(model, LlamaLoadOptions(n_ctx=256, n_threads=1, n_gpu_layers=99,
                                                        rpc=_endpoints(servers)))
     assert len(local) == 48 and remote == local
     assert [name for name, _, _ in info["rpc_devices"]] == ["RPC0", "RPC1"]
