@@ -23,6 +23,7 @@ from typing import Any
 
 from app.tool_process import stop_process
 from models.errors import WorkbenchError
+from runtimes.child_process import popen
 
 DEFAULT_TEXT_NAME = "compare-default.txt"  # the bundled evaluation text (Compare scores on it too)
 _TOTAL = re.compile(rb"computing over (\d+) chunks")
@@ -140,8 +141,8 @@ def imatrix_events(request: ImatrixRequest, cancel: Any = None) -> Iterator[tupl
     log = bytearray()
     with as_file(files("assets").joinpath(DEFAULT_TEXT_NAME)) as bundled:
         text = Path(request.text) if request.text is not None else bundled
-        proc = subprocess.Popen(command(tool, request, text, part), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = popen(command(tool, request, text, part), stdout=subprocess.PIPE,
+                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         parser = ProgressParser()
         try:
             yield from _follow(proc, parser, log, cancel)

@@ -19,6 +19,7 @@ from app.quantize.imatrix_file import load_imatrix
 from app.quantize.recipes import Recipe
 from models.errors import WorkbenchError
 from models.gguf.info import read_gguf_info
+from runtimes.child_process import die_with_parent, in_spawner
 
 TARGETS = ("Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q4_K_M", "Q4_K_S", "Q3_K_M", "Q3_K_S", "Q2_K", "IQ4_XS")
 SOURCE_TYPES = ("F32", "F16", "BF16")
@@ -35,6 +36,7 @@ def _quantize_child(src: str, dst: str, target: str, n_threads: int, imatrix_pat
     import ctypes
     import os
 
+    die_with_parent()
     import llama_cpp
 
     params = llama_cpp.llama_model_quantize_default_params()
@@ -108,7 +110,7 @@ def quantize_many(src: Path, targets: list[str], out_dir: Path, n_threads: int =
         part = dst.with_name(dst.name + ".part")
         args = (str(src), str(part), target, n_threads, str(imatrix) if imatrix is not None else None)
         process = ctx.Process(target=_quantize_child, args=args, daemon=True)
-        process.start()
+        in_spawner(process.start)
         try:
             while process.is_alive():
                 if cancel is not None and getattr(cancel, "cancelled", False):

@@ -20,6 +20,7 @@ from typing import Any
 from app.quantize.recipes import Recipe
 from app.tool_process import stop_process
 from models.errors import WorkbenchError
+from runtimes.child_process import popen
 
 _TENSOR = re.compile(rb"\[\s*(\d+)/\s*(\d+)\]")
 _POLL_S = 0.1
@@ -56,7 +57,7 @@ def quantize_with_recipe(src: Path, dst: Path, base: str, recipe: Recipe, n_thre
     """Writes ``dst`` (via ``dst.part``); raises RecipeQuantizeCancelled on cancel, WorkbenchError on failure."""
     args = command(find_quantize_tool(), src, dst.with_name(dst.name + ".part"), base, recipe, n_threads, imatrix)
     part = Path(args[-3])
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     log = b""
     try:
         selector = selectors.DefaultSelector()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.tool_process import stop_process
 from models.errors import WorkbenchError
+from runtimes.child_process import popen
 from runtimes.llama_cpp.native_build import find_tool, missing_tool_message
 from runtimes.llama_cpp.rpc.devices import RemoteDevice, probe
 from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT, RpcEndpointError, hello
@@ -92,8 +93,8 @@ class RpcHost:
 
     def start(self, timeout: float = READY_TIMEOUT_S) -> list[RemoteDevice]:
         _check_port_free(self.config.host, self.config.port)  # else a HELLO would reach the other server
-        self.process = subprocess.Popen(self.config.command(self.tool), stdout=self._log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+        self.process = popen(self.config.command(self.tool), stdout=self._log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while True:
             self._raise_if_exited("rpc-server did not start")

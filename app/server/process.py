@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from app.server.config import CORS_OFF_ORIGIN, ServeConfig, check_port_free
+from runtimes.child_process import popen
 from runtimes.llama_cpp.native_build import missing_tool_message
 
 MISSING_TOOLS = missing_tool_message("the local API server", "llama-server")
@@ -113,9 +114,10 @@ class ServerProcess:
         env["LLAMA_CACHE"] = str(self.workdir / "llama-cache")  # serve the library, not llama.cpp's own cache
         env.pop("LLAMA_API_KEY", None)
         with open(self.log_path, "ab") as log:
-            self._proc = subprocess.Popen(server_argv(self.binary, self.config, self.preset, key_file),
-                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                          env=env, start_new_session=True)
+            # SIGTERM if Workbench dies: the router's own shutdown tells its model instances to exit
+            self._proc = popen(server_argv(self.binary, self.config, self.preset, key_file),
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               env=env, start_new_session=True)
         self._wait_ready(ready_timeout)
         self.on_event(ServerEvent("started", f"serving on {self.config.base_url} (pid {self._proc.pid})"))
 

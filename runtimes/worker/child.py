@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from runtimes.base import CancelToken
+from runtimes.child_process import die_with_parent
 from runtimes.events import Error
 from runtimes.worker.event_batcher import EventBatcher
 
@@ -52,24 +53,10 @@ def _describe(exc: BaseException, log_path: str) -> str:
     return f"{message} ({tail[-1].strip()})" if tail else message
 
 
-def _die_with_parent() -> None:
-    """daemon=True only helps when the parent exits cleanly; if it is killed,
-    Linux can still kill us so no orphan keeps computing."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        pr_set_pdeathsig = 1
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
-
-
 def main(conn: Any, runtime_name: str, model: str, options: Any, shared: SharedState, log_path: str) -> None:
     global IN_WORKER
     IN_WORKER = True
-    _die_with_parent()
+    die_with_parent()  # daemon=True only helps when the parent exits cleanly
     _redirect_output(log_path)
     from runtimes.registry import get_runtime
 

@@ -18,22 +18,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.child_process import in_spawner
 from runtimes.errors import LoadFailed, WorkerCrashed
 from runtimes.events import Done, Error, Event
 from runtimes.worker import child
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
 
 _POLL_S = 0.05
-# Children die with the *thread* that started them (PR_SET_PDEATHSIG, see
-# child._die_with_parent), and loads often run on short-lived threads (a Qt
-# pool thread expires after 30 s idle). So every child is started from this
-# one thread, which lives as long as the process.
-_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-spawner")
 
 
 class LoadCancelled(LoadFailed):
@@ -105,7 +100,7 @@ class WorkerSession(Session):
             daemon=True,
         )
         t0 = time.perf_counter()
-        _SPAWNER.submit(process.start).result()
+        in_spawner(process.start)  # children die with the thread that started them (runtimes.child_process)
         child_conn.close()
         session = cls(process, parent_conn, shared, Path(log_name))
         session.stall_timeout_s = getattr(options, "stall_timeout_s", None)

@@ -28,6 +28,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runtimes.child_process import die_with_parent, in_spawner
+
 _SIZE = re.compile(r"^(\w+): +(\S+) +(model|compute|output|KV) buffer size = +([\d.]+) MiB")
 _KV_SIZE = re.compile(r"^llama_kv_cache: size = +([\d.]+) MiB")
 MiB = 1 << 20
@@ -88,7 +90,7 @@ def plan_memory(model: str | Path, n_ctx: int, kv_type: str = "f16", flash_attn:
     receiver, sender = ctx.Pipe(duplex=False)
     args = (str(model), n_ctx, kv_type, flash_attn, n_gpu_layers, n_batch, n_ubatch, swa_full)
     process = ctx.Process(target=_child, args=(sender, args), daemon=True, name="llama.cpp memory plan")
-    process.start()
+    in_spawner(process.start)
     sender.close()
     try:
         if not receiver.poll(timeout):
@@ -110,6 +112,7 @@ def plan_memory(model: str | Path, n_ctx: int, kv_type: str = "f16", flash_attn:
 
 
 def _child(sender, args: tuple) -> None:
+    die_with_parent()
     from runtimes.llama_cpp.memory.probe import simulate
 
     try:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
+import subprocess
+import sys
 
+import psutil
 import pytest
 
 from app.cli.main import main as cli_main
 from app.rpc.supervisor import RpcHost, RpcHostConfig, RpcHostError
 from runtimes.llama_cpp.native_build import find_tool
+from tests.support.orphans import kill_leftovers, still_running
+from tests.support.paths import REPO_ROOT
 from tests.support.rpc_servers import free_port, rpc_hosts
 
 needs_rpc_server = pytest.mark.skipif(find_tool("rpc-server") is None, reason="llama.cpp's rpc-server is not built")
@@ -52,3 +58,24 @@ def test_a_taken_port_is_a_clear_error():
         with pytest.raises(RpcHostError, match="cannot bind.*in use"):
             host.start()
         assert not host.running()
+
+
+@needs_rpc_server
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_killed_rpc_host_takes_rpc_server_along():
+    """SIGKILL runs no cleanup: rpc-server follows through PR_SET_PDEATHSIG (runtimes/child_process.py)."""
+    host = subprocess.Popen([sys.executable, "-m", "app.cli.main", "rpc-host", "--port", str(free_port()),
+                             "--threads", "1"], cwd=REPO_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, text=True)
+    servers: list[psutil.Process] = []
+    try:
+        while "rpc-server listening" not in (line := host.stdout.readline()):
+            assert line, "rpc-host exited before its server listened"
+        servers = psutil.Process(host.pid).children()
+        assert len(servers) == 1
+        host.kill()
+        host.wait()
+        assert still_running(servers, 5) == []
+    finally:
+        host.kill()
+        host.wait()
+        kill_leftovers(servers)

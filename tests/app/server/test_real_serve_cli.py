@@ -12,9 +12,11 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 from app.server.config import free_port
 from tests.app.server.served import llama_server_or_skip
+from tests.support.orphans import kill_leftovers, still_running
 from tests.support.paths import REPO_ROOT
 from tests.support.real_models import smollm2_135m
 
@@ -26,16 +28,21 @@ def _cli(*args: str, env: dict, **kwargs) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
-def test_serve_then_ls_marks_loaded_then_clean_stop(tmp_path):
+def _library_env(tmp_path) -> dict:
+    """A library of SmolLM2 alone. HOME moves so no LM Studio or Ollama models join in; the llama-server
+    build is named outright."""
     llama_server_or_skip()
     models = tmp_path / "home" / "models"
     models.mkdir(parents=True)
     shutil.copy(smollm2_135m(), models)
     from app.server.process import find_llama_server
 
-    # HOME moves so no LM Studio or Ollama models join in; the llama-server build is named outright
-    env = dict(os.environ, WORKBENCH_HOME=str(tmp_path / "home"), HF_HUB_CACHE=str(tmp_path / "hf"),
-               HOME=str(tmp_path), WORKBENCH_API_KEY="", WORKBENCH_LLAMA_SERVER=str(find_llama_server()))
+    return dict(os.environ, WORKBENCH_HOME=str(tmp_path / "home"), HF_HUB_CACHE=str(tmp_path / "hf"),
+                HOME=str(tmp_path), WORKBENCH_API_KEY="", WORKBENCH_LLAMA_SERVER=str(find_llama_server()))
+
+
+def test_serve_then_ls_marks_loaded_then_clean_stop(tmp_path):
+    env = _library_env(tmp_path)
     port = free_port()
     serve = _cli("serve", "--port", str(port), "--threads", "1", "-c", "1024", "--parallel", "1", env=env)
     try:
@@ -64,6 +71,33 @@ def test_serve_then_ls_marks_loaded_then_clean_stop(tmp_path):
     row = json.loads(subprocess.run([sys.executable, "-m", "app.cli.main", "ls", "--json"], cwd=ROOT, env=env,
                                     capture_output=True, text=True, timeout=60, check=True).stdout)[0]
     assert row["status"] == ""  # no server: nothing marked
+
+
+def test_a_killed_workbench_takes_llama_server_and_its_model_along(tmp_path):
+    """SIGKILL runs no cleanup: llama-server follows through PR_SET_PDEATHSIG (runtimes/child_process.py),
+    its model instance through the router's own shutdown. Linux only (see the README)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("on macOS and Windows llama-server outlives a killed Workbench (README, Local API server)")
+    port = free_port()
+    serve = _cli("serve", "--port", str(port), "--api-key", "k", "--threads", "1", "-c", "1024", "--parallel", "1",
+                 env=_library_env(tmp_path))
+    family: list[psutil.Process] = []
+    try:
+        assert serve.stdout.readline().startswith("Serving 1 model(s)")
+        body = {"model": "smollm2-135m-instruct:Q4_1", "prompt": "Hi", "max_tokens": 2}
+        reply = httpx.post(f"http://127.0.0.1:{port}/v1/completions", json=body,
+                           headers={"Authorization": "Bearer k"}, timeout=120)
+        assert reply.status_code == 200
+        router = psutil.Process(serve.pid).children()[0]
+        family = [router, *router.children()]
+        assert len(family) == 2  # the router and the model instance it spawned
+        serve.kill()
+        serve.wait()
+        assert still_running(family, 10) == []
+    finally:
+        serve.kill()
+        serve.wait()
+        kill_leftovers(family)
 
 
 def test_serve_refuses_an_unknown_name_listing_valid_ones(tmp_path):

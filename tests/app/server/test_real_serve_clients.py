@@ -9,6 +9,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import anthropic
+import httpx
 import jsonschema
 import openai
 import pytest
@@ -114,10 +115,31 @@ def test_bad_body_is_400_with_a_message(oai):
 
 
 def test_unknown_model_is_refused_by_name(oai):
-    # llama-server's router answers 400 "model 'x' not found" (not 404); /v1/models has the valid names.
+    # llama-server's router answers 400 "model 'x' not found" (not 404) and lists no names: /v1/models
+    # and `workbench ls` do (README, "What llama-server answers").
     with pytest.raises(openai.BadRequestError) as err:
         oai.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
-    assert "no-such-model" in str(err.value) and "not found" in str(err.value)
+    assert err.value.status_code == 400 and err.value.body["type"] == "invalid_request_error"
+    assert err.value.body["message"] == "model 'no-such-model' not found"
+
+
+def _post_raw(server, body: bytes) -> httpx.Response:
+    return httpx.post(server.config.base_url + "/chat/completions", content=body, timeout=120,
+                      headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"})
+
+
+def test_a_body_that_is_not_json_is_500_with_the_parsers_message(server):
+    # llama-server's own status for this (README, "What llama-server answers"); the message says what is wrong
+    reply = _post_raw(server, b"not json")
+    assert reply.status_code == 500
+    error = reply.json()["error"]
+    assert error["type"] == "server_error" and "parse error" in error["message"] and "syntax error" in error["message"]
+
+
+def test_a_body_over_100_mib_is_413(server):
+    # cpp-httplib's compiled-in limit (README, "What llama-server answers"); the reply has no body
+    reply = _post_raw(server, b" " * (100 * 2**20 + 1))
+    assert reply.status_code == 413 and reply.reason_phrase == "Payload Too Large"
 
 
 def test_four_concurrent_clients_all_finish(oai):
