@@ -24,6 +24,11 @@ def demo_models_dir() -> Path:
     return data_dir() / "demo-models"
 
 
+def download_journal_path() -> Path:
+    """The Library's and `workbench pull`'s list of unfinished downloads (models.download.journal)."""
+    return data_dir() / "downloads.json"
+
+
 def config_dir() -> Path:
     override = os.environ.get("WORKBENCH_HOME")
     return Path(override) / "config" if override else user_config_path(APP_NAME, appauthor=False)

@@ -8,12 +8,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from models.download.fetch import StopFlag
-from models.download.file import DownloadTarget, download_file
+from app.paths import download_journal_path
+from models.download.events import DownloadEvent, DownloadProgressed, DownloadState, DownloadStateChanged
+from models.download.jobs import DownloadJob
+from models.download.journal import DownloadJournal
+from models.download.manager import DownloadManager
 from models.download.paths import default_cache_dir
-from models.download.progress import DownloadProgress
 from models.errors import WorkbenchError
 from models.hub.client import HubClient
+from models.hub.files import HubFile
 from models.hub.quants import group_quants, pick
 from models.hub.token import get_token
 
@@ -32,24 +35,64 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The Library's DownloadManager and journal: an interrupted pull is listed there, paused."""
     client = HubClient(token=get_token())
     repo = client.repo_files(args.repo, args.revision)
     files = _choose(repo.files, args)
     cache = args.cache_dir or default_cache_dir()
-    for f in files:
-        bar = tqdm(total=f.size, unit="B", unit_scale=True, unit_divisor=1024, desc=f.path, file=sys.stderr)
-
-        def show(p: DownloadProgress, bar: tqdm = bar) -> None:
-            bar.n = p.done
-            bar.set_postfix_str(p.state if p.state != "downloading" else "", refresh=False)
-            bar.refresh()
-
-        try:
-            path = download_file(client, DownloadTarget(repo, f, args.revision), cache, show, StopFlag())
-        finally:
-            bar.close()
+    manager = DownloadManager(DownloadJournal(download_journal_path()))
+    bars = FileBars(files)
+    manager.events.connect(bars.show)
+    download = manager.add(client, DownloadJob(repo, files, cache, args.revision))
+    try:
+        manager.wait(download)
+    except KeyboardInterrupt:  # Ctrl-C: stop, keep the .part bytes; the next pull or the Library resumes
+        manager.shutdown()
+        manager.wait(download)
+        raise
+    finally:
+        bars.close()
+        manager.flush_journal()
+    if download.state is DownloadState.FAILED and download.error is not None:
+        raise download.error
+    if download.state is not DownloadState.DONE:
+        raise WorkbenchError(f"{repo.repo_id}: download {download.state}")
+    for path in download.paths:
         print(path)
     return 0
+
+
+class FileBars:
+    """One tqdm bar per file on stderr; manager events arrive on the download's thread."""
+
+    def __init__(self, files: list[HubFile]) -> None:
+        self.files = files
+        self.bar: tqdm | None = None
+        self.index = -1
+
+    def show(self, event: DownloadEvent) -> None:
+        if isinstance(event, DownloadProgressed):
+            p = event.progress
+            while self.index < p.file_index:
+                self._next()
+            self.bar.n = p.current.done
+            self.bar.set_postfix_str(p.current.state if p.current.state != "downloading" else "", refresh=False)
+            self.bar.refresh()
+        elif isinstance(event, DownloadStateChanged) and event.state is DownloadState.DONE:
+            while self.index < len(self.files) - 1:  # files already in the cache send no progress
+                self._next()
+                self.bar.n = self.bar.total
+                self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def _next(self) -> None:
+        self.close()
+        self.index += 1
+        f = self.files[self.index]
+        self.bar = tqdm(total=f.size, unit="B", unit_scale=True, unit_divisor=1024, desc=f.path, file=sys.stderr)
 
 
 def _choose(files, args: argparse.Namespace):

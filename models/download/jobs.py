@@ -64,6 +64,10 @@ class DownloadJob:
     def part_files(self) -> list[Path]:
         return [_part_of(self, f) for f in self.files]
 
+    def kept_bytes(self) -> int:
+        """What the .part files hold: where Resume continues from."""
+        return sum(p.stat().st_size for p in self.part_files() if p.exists())
+
     def discard_partials(self) -> None:
         """Cancel after Pause: nothing is downloading, so remove the kept .part files here."""
         for part in self.part_files():

@@ -1,54 +1,65 @@
-"""The download manager: one row per quant being fetched, with a progress
-bar, bytes/speed/ETA, Pause/Resume/Cancel and a one-line error.
+"""The Library's download list: one row per quant being fetched, with a
+progress bar, bytes/speed/ETA, Pause/Resume/Cancel and a one-line error.
 
-Each job runs models.download.jobs.stream_job on a worker; Pause and Cancel
-set the job's StopFlag (checked between chunks), Resume starts a new worker
-that continues from the kept .part files. At most MAX_ACTIVE jobs download at
-once (more only split the same bandwidth); the rest wait in order. Started
-jobs are kept in app.download_journal until they finish or are cancelled, so a
-restart lists them again, paused, with their bytes.
+A thin view of models.download.manager.DownloadManager, which owns the queue,
+the concurrency limit, the states and the journal (`workbench pull` uses the
+same manager). The manager calls back on whichever thread made a change; the
+bridge's signal brings each event to the GUI thread: at once when it is
+already there (a click), queued from a download's worker thread. A row drops
+an event older than the one it shows (the two ways can cross).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from app import download_journal
+from app.paths import download_journal_path
+from models.download.events import (
+    DownloadAdded,
+    DownloadEvent,
+    DownloadProgressed,
+    DownloadState,
+    DownloadStateChanged,
+    DownloadWaiting,
+)
 from models.download.fetch import RetryPolicy
-from models.download.jobs import DownloadJob, JobDone, JobProgress, stream_job
+from models.download.jobs import DownloadJob, JobProgress
+from models.download.journal import DownloadJournal
+from models.download.manager import Download, DownloadManager
 from models.hub.client import HubClient
-from models.hub.errors import DownloadCancelled, HashMismatch
+from models.hub.errors import HashMismatch
 from ui.common.transfer_text import error_text, eta_text, size_text, speed_text
-from ui.shell.workers import GeneratorWorker, start_worker
 
 PROGRESS_STEPS = 1000
-MAX_ACTIVE = 2
+State = DownloadState
 
 
-# Journal writes are small but still disk I/O: off the GUI thread, one at a
-# time and in order (a fast job's "forget" must not overtake its "remember").
-_journal_io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="download-journal")
+class _Bridge(QObject):
+    """Hands manager events (from any thread) to the GUI thread as a Qt signal."""
 
+    event = Signal(object)
 
-def in_background(action) -> Future:
-    return _journal_io.submit(action)
+    def send(self, event: DownloadEvent) -> None:
+        try:
+            self.event.emit(event)
+        except RuntimeError:  # the list was closed and deleted: nothing left to show
+            pass
 
 
 class DownloadRow(QWidget):
     finished = Signal(object)  # tuple of paths
-    state_changed = Signal(str)
 
-    def __init__(self, client: HubClient, job: DownloadJob, retry: RetryPolicy | None) -> None:
+    def __init__(self, manager: DownloadManager, download: Download) -> None:
         super().__init__(objectName="downloadRow")
-        self.client, self.job, self.retry = client, job, retry
-        self.state = "queued"  # downloading, paused, cancelled, failed, done
+        self.manager, self.download = manager, download
+        self.state = download.state  # as this row last showed it
         self.error = ""
         self.paths: tuple[Path, ...] = ()
-        self._worker: GeneratorWorker | None = None
+        self._seq = 0
+        job = download.job
         self.title = QLabel(f"<b>{job.repo.repo_id}</b>  {job.files[0].path}"
                             + (f"  (+{len(job.files) - 1} files)" if len(job.files) > 1 else ""))
         self.bar = QProgressBar(maximum=PROGRESS_STEPS, textVisible=False)
@@ -68,55 +79,48 @@ class DownloadRow(QWidget):
         self.pause_button.clicked.connect(self._pause_or_resume)
         self.cancel_button.clicked.connect(self.cancel)
 
-    def start(self) -> None:
-        self.job.restart()
-        self.state, self.error = "downloading", ""
-        self._buttons()
-        self.state_changed.emit(self.state)
-        self._worker = start_worker(lambda cancel: stream_job(self.client, self.job, self.retry),
-                                    on_yield=self._on_event, on_error=self._on_error, on_finish=self._on_finish)
-
-    def pause(self) -> None:
-        if self.state == "downloading":
-            self.job.stop.stop("pause")
-            self.status.setText("Pausing…")
-
-    def cancel(self) -> None:
-        if self.state == "downloading":
-            self.job.stop.stop("cancel")  # download_file deletes the .part
-            self.status.setText("Cancelling…")
-        elif self.state == "queued":
-            self._set("cancelled", "Cancelled before it started")
-        elif self.state in ("paused", "failed"):
-            self._worker = start_worker(self._discard, on_finish=lambda: None)
-            self._set("cancelled", "Cancelled")
-
-    def shutdown(self) -> None:
-        """Window closing: keep the bytes so the next start can resume."""
-        if self.state == "downloading":
-            self.job.stop.stop("pause")
+    @property
+    def job(self) -> DownloadJob:
+        return self.download.job
 
     @property
     def running(self) -> bool:
-        return self._worker is not None and self._worker.running
+        return self.download.running
 
-    def _discard(self, cancel):
-        self.job.discard_partials()
-        yield from ()
+    def pause(self) -> None:
+        if self.manager.pause(self.download):
+            self.status.setText("Pausing…")
+
+    def resume(self) -> None:
+        self.manager.resume(self.download)
+
+    def cancel(self) -> None:
+        if self.manager.cancel(self.download):  # running: download_file deletes the .part
+            self.status.setText("Cancelling…")
 
     def _pause_or_resume(self) -> None:
-        if self.state == "downloading":
+        if self.state == State.DOWNLOADING:
             self.pause()
-        elif self.state in ("paused", "failed"):
-            self.start()
+        elif self.state in (State.PAUSED, State.FAILED):
+            self.resume()
 
-    def _on_event(self, event: JobProgress | JobDone) -> None:
-        if isinstance(event, JobDone):
-            self.paths = event.paths
-            self.bar.setValue(PROGRESS_STEPS)
-            self._set("done", f"Done: {size_text(self.job.total)}, SHA-256 verified")
-            self.finished.emit(event.paths)
-            return
+    def show_event(self, event: DownloadEvent) -> None:
+        if event.seq <= self._seq:
+            return  # a worker's event that a later click already overtook
+        self._seq = event.seq
+        if isinstance(event, DownloadProgressed):
+            self._show_progress(event.progress)
+        elif isinstance(event, DownloadWaiting):
+            self.status.setText(f"Waiting: {event.running} downloads running")
+        elif isinstance(event, DownloadAdded) and event.state == State.PAUSED:  # from the journal
+            self._set(State.PAUSED, f"Interrupted last time with {size_text(self.job.kept_bytes())} of "
+                      f"{size_text(self.job.total)}; Resume continues from there")
+        elif isinstance(event, DownloadAdded):
+            self._set(event.state, "Starting…")
+        elif isinstance(event, DownloadStateChanged):
+            self._show_state(event)
+
+    def _show_progress(self, event: JobProgress) -> None:
         p = event.current
         self.bar.setValue(int(PROGRESS_STEPS * event.done / max(event.total, 1)))
         where = f"file {event.file_index + 1} of {event.file_count}: " if event.file_count > 1 else ""
@@ -128,36 +132,33 @@ class DownloadRow(QWidget):
             self.status.setText(f"{where}{size_text(event.done)} of {size_text(event.total)} · "
                                 f"{speed_text(p.speed)} · {eta_text(p.eta_s)}")
 
-    def _on_error(self, error: Exception, _traceback: str) -> None:
-        if isinstance(error, DownloadCancelled):
-            if self.job.stop.reason == "pause":
-                self._set("paused", f"Paused at {size_text(self._kept())}; Resume continues from there")
-            else:
-                self._set("cancelled", "Cancelled")
-            return
-        self.error = error_text(error)
-        prefix = "Quarantined: " if isinstance(error, HashMismatch) else "Failed: "
-        self._set("failed", prefix + self.error)
+    def _show_state(self, event: DownloadStateChanged) -> None:
+        state = event.state
+        if state == State.DONE:
+            self.paths = event.paths
+            self.bar.setValue(PROGRESS_STEPS)
+            self._set(state, f"Done: {size_text(self.job.total)}, SHA-256 verified")
+            self.finished.emit(event.paths)
+        elif state == State.PAUSED:
+            self._set(state, f"Paused at {size_text(self.job.kept_bytes())}; Resume continues from there")
+        elif state == State.CANCELLED:
+            self._set(state, "Cancelled before it started" if event.previous == State.QUEUED else "Cancelled")
+        elif state == State.FAILED:
+            self.error = error_text(event.error)
+            prefix = "Quarantined: " if isinstance(event.error, HashMismatch) else "Failed: "
+            self._set(state, prefix + self.error)
+        else:  # queued again, or starting
+            self.error = ""
+            self._set(state, "Starting…")
 
-    def _on_finish(self) -> None:
-        self._buttons()
-        self.state_changed.emit(self.state)  # a slot is free again
-
-    def _kept(self) -> int:
-        return sum(p.stat().st_size for p in self.job.part_files() if p.exists())
-
-    def _set(self, state: str, text: str) -> None:
+    def _set(self, state: DownloadState, text: str) -> None:
         self.state = state
         self.status.setText(text)
-        self.status.setProperty("error", state == "failed")
-        self.status.setStyleSheet("color: #ea4335;" if state == "failed" else "")
-        self._buttons()
-        self.state_changed.emit(state)
-
-    def _buttons(self) -> None:
-        self.pause_button.setText("Resume" if self.state in ("paused", "failed") else "Pause")
-        self.pause_button.setVisible(self.state in ("downloading", "paused", "failed"))
-        self.cancel_button.setVisible(self.state in ("queued", "downloading", "paused", "failed"))
+        self.status.setProperty("error", state == State.FAILED)
+        self.status.setStyleSheet("color: #ea4335;" if state == State.FAILED else "")
+        self.pause_button.setText("Resume" if state in (State.PAUSED, State.FAILED) else "Pause")
+        self.pause_button.setVisible(state in (State.DOWNLOADING, State.PAUSED, State.FAILED))
+        self.cancel_button.setVisible(state in (State.QUEUED, State.DOWNLOADING, State.PAUSED, State.FAILED))
 
 
 class LibraryDownloads(QWidget):
@@ -165,10 +166,11 @@ class LibraryDownloads(QWidget):
 
     finished = Signal(object)
 
-    def __init__(self) -> None:
+    def __init__(self, manager: DownloadManager | None = None) -> None:
         super().__init__()
+        self.manager = manager or DownloadManager(DownloadJournal(download_journal_path()))
         self.rows: list[DownloadRow] = []
-        self._starting = False
+        self._row_of: dict[Download, DownloadRow] = {}
         self.empty = QLabel("No downloads yet. Pick a quant and press Download.", objectName="statsLine")
         inner = QWidget()
         self._list = QVBoxLayout(inner)
@@ -181,54 +183,36 @@ class LibraryDownloads(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Downloads", objectName="sectionTitle"))
         layout.addWidget(scroll, 1)
+        self._bridge = _Bridge(self)  # a child: deleted with the list, on the GUI thread
+        self._bridge.event.connect(self._on_event)
+        self.manager.events.connect(self._bridge.send)
 
     def add(self, client: HubClient, job: DownloadJob, retry: RetryPolicy | None = None) -> DownloadRow:
-        row = self._row(client, job, retry)
-        in_background(lambda: download_journal.remember(job))
-        self._start_waiting()
-        return row
+        """On the GUI thread: the manager's "added" event has made the row by the time this returns."""
+        return self._row_of[self.manager.add(client, job, retry)]
+
+    def unfinished(self) -> list[DownloadJob]:
+        """The journal's unfinished jobs (disk I/O: call it on a worker)."""
+        return self.manager.journal.unfinished() if self.manager.journal else []
 
     def restore(self, client: HubClient, jobs: list[DownloadJob], retry: RetryPolicy | None = None) -> None:
         """Jobs from the journal: listed paused, with what their .part files kept."""
-        for job in jobs:
-            row = self._row(client, job, retry)
-            row._set("paused", f"Interrupted last time with {size_text(row._kept())} of "
-                     f"{size_text(job.total)}; Resume continues from there")
+        self.manager.restore(client, jobs, retry)
 
-    def _row(self, client: HubClient, job: DownloadJob, retry: RetryPolicy | None) -> DownloadRow:
-        row = DownloadRow(client, job, retry)
+    def shutdown(self) -> None:
+        self.manager.shutdown()
+
+    def _on_event(self, event: DownloadEvent) -> None:
+        if isinstance(event, DownloadAdded):
+            self._add_row(event.download)
+        row = self._row_of.get(event.download)
+        if row is not None:
+            row.show_event(event)
+
+    def _add_row(self, download: Download) -> None:
+        row = DownloadRow(self.manager, download)
         row.finished.connect(self.finished)
-        row.state_changed.connect(lambda state, row=row: self._state_changed(row, state))
+        self._row_of[download] = row
         self.rows.insert(0, row)
         self.empty.hide()
         self._list.insertWidget(0, row)
-        return row
-
-    def _state_changed(self, row: DownloadRow, state: str) -> None:
-        if state in ("done", "cancelled"):
-            in_background(lambda: download_journal.forget(row.job))
-        self._start_waiting()
-
-    def _start_waiting(self) -> None:
-        if self._starting:  # row.start() reports its new state back here
-            return
-        self._starting = True
-        try:
-            self._start_in_order()
-        finally:
-            self._starting = False
-
-    def _start_in_order(self) -> None:
-        active = sum(r.state == "downloading" for r in self.rows)
-        for row in reversed(self.rows):  # oldest first
-            if row.state != "queued":
-                continue
-            if active >= MAX_ACTIVE:
-                row.status.setText(f"Waiting: {active} downloads running")
-                continue
-            row.start()
-            active += 1
-
-    def shutdown(self) -> None:
-        for row in self.rows:
-            row.shutdown()

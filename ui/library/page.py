@@ -3,7 +3,7 @@ fits this machine, download them (resumable, verified), and manage the
 models already on disk.
 
 A thin adapter over models.hub.client, hub_quants, hub_header, fit_estimate,
-download_queue and library_scan (the same calls `workbench pull`/`fit` make).
+the download manager and library_scan (the same calls `workbench pull`/`fit` make).
 Every Hub request, header read, scan, delete and demo build runs on a worker.
 """
 
@@ -238,9 +238,7 @@ class LibraryPage(QWidget):
         """List the downloads an earlier run left unfinished (read on a worker)."""
 
         def work(cancel):
-            from app.download_journal import unfinished
-
-            jobs = unfinished()
+            jobs = self.downloads.unfinished()
             if jobs:
                 yield self._client(), jobs
 

@@ -114,7 +114,8 @@ class LibraryWhisper(QWidget):
     def download(self, name: str) -> None:
         if self.busy:
             return
-        from app.voice import voice_download  # looked up at call time: tests replace download_whisper
+        # Looked up at call time: tests replace download_whisper.
+        from app.voice.models import download as voice_download
 
         cache_dir = self._cache_dir()
 

@@ -15,7 +15,6 @@ from models.gguf.fit_estimate import Machine
 from models.hub.client import HubClient
 from tests.support.fake_hub import DEMO_REPO as REPO
 from tests.support.fake_hub import FakeRepo
-from ui.library.downloads import in_background
 from ui.library.first_run import SUGGESTED_FILE, SUGGESTED_REPO
 from ui.library.page import LibraryPage
 
@@ -248,7 +247,7 @@ def test_unfinished_download_is_listed_after_a_restart_and_resumes(qtbot, ctx, h
     bodies = [(start, sent) for f, start, sent in hub.served if f == "workbench-tiny-Q8_0.gguf"]
     assert (kept, demo_ladder["Q8_0"].stat().st_size - kept) in bodies
 
-    in_background(lambda: None).result(timeout=10)  # the journal's writes are done
+    second.downloads.manager.flush_journal()  # the journal's writes are done
     third = open_page()  # finished jobs leave the journal
     qtbot.wait(500)
     assert third.downloads.rows == []

@@ -4,24 +4,56 @@ The bytes survive in the cache's ``.part`` files; this journal remembers which
 jobs they belong to (repo, commit, files with their hashes), so the Library
 can list them again as paused on the next start and resume without asking the
 Hub first. One small JSON file, rewritten atomically on every change.
+
+The file's place is the caller's to choose (the app keeps it in its data
+folder, app.paths.download_journal_path), so this module needs nothing above it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
-from app.paths import data_dir
 from models.download.jobs import DownloadJob
 from models.hub.files import HubFile, RepoFiles
 
 VERSION = 1
 
+# Two managers in one process (two Library pages in the tests) may share a file:
+# each read-modify-write runs alone.
+_rewrite = threading.Lock()
 
-def journal_path() -> Path:
-    return data_dir() / "downloads.json"
+
+class DownloadJournal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def remember(self, job: DownloadJob) -> None:
+        with _rewrite:
+            entries = [e for e in _read(self.path) if e.get("key") != _key(job)]
+            _write(self.path, [*entries, _entry(job)])
+
+    def forget(self, job: DownloadJob) -> None:
+        with _rewrite:
+            entries = _read(self.path)
+            kept = [e for e in entries if e.get("key") != _key(job)]
+            if len(kept) != len(entries):
+                _write(self.path, kept)
+
+    def unfinished(self) -> list[DownloadJob]:
+        """Jobs that were started and never finished or cancelled, oldest first."""
+        jobs = []
+        for e in _read(self.path):
+            try:
+                files = [HubFile(**f) for f in e["files"]]
+                repo = RepoFiles(e["repo_id"], e["commit"], tuple(files))
+                jobs.append(DownloadJob(repo, files, Path(e["cache_dir"]), e.get("revision", "main")))
+            except (KeyError, TypeError):
+                continue  # an entry from a damaged file: skip it, keep the rest
+        return jobs
 
 
 def _key(job: DownloadJob) -> str:
@@ -54,30 +86,3 @@ def _write(path: Path, entries: list[dict]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"version": VERSION, "jobs": entries}, indent=1), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def remember(job: DownloadJob, path: Path | None = None) -> None:
-    path = path or journal_path()
-    entries = [e for e in _read(path) if e.get("key") != _key(job)]
-    _write(path, [*entries, _entry(job)])
-
-
-def forget(job: DownloadJob, path: Path | None = None) -> None:
-    path = path or journal_path()
-    entries = _read(path)
-    kept = [e for e in entries if e.get("key") != _key(job)]
-    if len(kept) != len(entries):
-        _write(path, kept)
-
-
-def unfinished(path: Path | None = None) -> list[DownloadJob]:
-    """Jobs that were started and never finished or cancelled, oldest first."""
-    jobs = []
-    for e in _read(path or journal_path()):
-        try:
-            files = [HubFile(**f) for f in e["files"]]
-            repo = RepoFiles(e["repo_id"], e["commit"], tuple(files))
-            jobs.append(DownloadJob(repo, files, Path(e["cache_dir"]), e.get("revision", "main")))
-        except (KeyError, TypeError):
-            continue  # an entry from a damaged file: skip it, keep the rest
-    return jobs
