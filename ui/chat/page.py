@@ -20,6 +20,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.chat.conversation import ChatConversation
+from app.chat.session import ChatSession
 from app.chat.store import ConversationStore
 from ui.chat.conversation_manager import ChatConversationManager
 from ui.chat.generation import ChatGeneration
@@ -85,14 +86,14 @@ class ChatPage(QWidget):
         self.disk = DiskQueue(self)
         self.loader = ChatModelLoader(ctx.models, self)
         self.generation = ChatGeneration(self)
-        self.conversation = ChatConversation()
+        self.session = ChatSession(ctx.models)  # the conversation and what runs now; the parts share it
         self.model_setup = ChatModelSetup(self)
         self.replies = ChatReplies(self)
         self.conversation_manager = ChatConversationManager(self)
-        self.prompt_preset = ChatPromptPreset(self)
         self.ways_in = ChatWaysIn(self)
 
         self._build()
+        self.prompt_preset = ChatPromptPreset(self.ctx, self.prompt_format, self.error_banner, parent=self)
         self._connect()
         self._build_shortcuts()
         # Discovery imports llama.cpp (~0.4 s of CPU); let the window paint first.
@@ -171,6 +172,7 @@ class ChatPage(QWidget):
         self.conversation_list.delete_requested.connect(self.delete_conversation)
         self.disk.failed.connect(chats.on_disk_failed)
 
+        self.session.on_changed.add(self.update_state)
         self.ctx.open_model_requested.connect(self.load_model)
         self.ctx.model_loaded.connect(self.update_state)
         self.ctx.model_unloaded.connect(self.update_state)
@@ -201,6 +203,15 @@ class ChatPage(QWidget):
     # --------------------------------------------------------------- state
 
     @property
+    def conversation(self) -> ChatConversation:
+        """The conversation shown now (the session's)."""
+        return self.session.conversation
+
+    @conversation.setter
+    def conversation(self, conversation: ChatConversation) -> None:
+        self.session.show(conversation)
+
+    @property
     def is_ready(self) -> bool:
         """Runtimes and devices are discovered."""
         return self.model_setup.is_ready
@@ -224,7 +235,7 @@ class ChatPage(QWidget):
 
     def update_state(self, *_: object) -> None:
         """Enable what fits now: loaded or not, loading, replying."""
-        loaded = self.ctx.loaded is not None
+        loaded = self.session.loaded is not None
         generating, loading = self.is_generating, self.is_loading
         can_chat = loaded and not generating and not loading
         self.send_button.setEnabled(can_chat)
