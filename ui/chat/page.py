@@ -90,10 +90,10 @@ class ChatPage(QWidget):
         self.model_setup = ChatModelSetup(self)
         self.replies = ChatReplies(self)
         self.conversation_manager = ChatConversationManager(self)
-        self.ways_in = ChatWaysIn(self)
 
         self._build()
         self.prompt_preset = ChatPromptPreset(self.ctx, self.prompt_format, self.error_banner, parent=self)
+        self.ways_in = ChatWaysIn(self.ctx, self.messages_view, self.model_picker, self.load_model, parent=self)
         self._connect()
         self._build_shortcuts()
         # Discovery imports llama.cpp (~0.4 s of CPU); let the window paint first.
