@@ -26,7 +26,7 @@ class ChatConversationManager(QObject):
         self._opening_id: str | None = None  # being read from the store, to show when it arrives
 
     def new_chat(self) -> None:
-        self._page.replies.when_idle(self._new_chat)
+        self._page.session.when_idle(self._new_chat)
 
     def _new_chat(self) -> None:
         page = self._page
@@ -44,7 +44,7 @@ class ChatConversationManager(QObject):
     def open_conversation(self, conversation_id: str) -> None:
         if conversation_id == self._page.conversation.id and not self._page.is_generating:
             return
-        self._page.replies.when_idle(lambda: self._open(conversation_id))
+        self._page.session.when_idle(lambda: self._open(conversation_id))
 
     def cancel_open(self) -> None:
         """Drop a reopen still being read, so it does not replace the chat shown now."""
@@ -76,7 +76,7 @@ class ChatConversationManager(QObject):
     def delete_conversation(self, conversation_id: str) -> None:
         if conversation_id == self._page.conversation.id:
             # Stop first: a reply finishing later would save the chat again.
-            self._page.replies.when_idle(lambda: self._delete(conversation_id, current=True))
+            self._page.session.when_idle(lambda: self._delete(conversation_id, current=True))
         else:
             self._delete(conversation_id, current=False)
 

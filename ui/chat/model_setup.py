@@ -90,7 +90,7 @@ class ChatModelSetup(QObject):
             self._load_when_ready = True
             return
         if page.is_generating:
-            page.replies.when_idle(self.load_model)
+            page.session.when_idle(self.load_model)
             return
         model, runtime = page.model_picker.current_path(), page.load_options.runtime_name()
         try:

@@ -88,10 +88,13 @@ class ChatPage(QWidget):
         self.generation = ChatGeneration(self)
         self.session = ChatSession(ctx.models)  # the conversation and what runs now; the parts share it
         self.model_setup = ChatModelSetup(self)
-        self.replies = ChatReplies(self)
         self.conversation_manager = ChatConversationManager(self)
 
         self._build()
+        self.replies = ChatReplies(
+            self.session, self.ctx, self.generation, composer=self.composer, transcript=self.messages_view,
+            side_panel=self.side_panel, error_banner=self.error_banner, parent=self,
+        )
         self.prompt_preset = ChatPromptPreset(self.ctx, self.prompt_format, self.error_banner, parent=self)
         self.ways_in = ChatWaysIn(self.ctx, self.messages_view, self.model_picker, self.load_model, parent=self)
         self._connect()
@@ -165,6 +168,10 @@ class ChatPage(QWidget):
         self.generation.done.connect(replies.on_reply_done)
         self.generation.failed.connect(replies.on_reply_failed)
         self.generation.ended.connect(replies.on_generation_ended)
+        self.session.on_stop_requested.add(self.generation.stop)
+        self.session.on_reply_started.add(chats.cancel_open)
+        self.session.on_save_requested.add(chats.save)
+        self.session.on_model_died.add(setup.drop_dead_model)
 
         self.conversation_list.new_requested.connect(self.new_chat)
         self.conversation_list.open_requested.connect(self.open_conversation)
@@ -227,7 +234,7 @@ class ChatPage(QWidget):
 
     @property
     def is_generating(self) -> bool:
-        return self.generation.running
+        return self.session.generating
 
     def last_stats_text(self) -> str:
         replies = [w for w in self.messages_view.message_widgets() if w.role == "assistant"]
@@ -292,5 +299,5 @@ class ChatPage(QWidget):
         """Stop loading and streaming. Queued saves still finish: the disk
         thread is joined when the interpreter exits."""
         self.model_setup.shutdown()
-        self.replies.shutdown()
+        self.session.close()
         self.ways_in.shutdown()
