@@ -88,9 +88,13 @@ class ChatPage(QWidget):
         self.generation = ChatGeneration(self)
         self.session = ChatSession(ctx.models)  # the conversation and what runs now; the parts share it
         self.model_setup = ChatModelSetup(self)
-        self.conversation_manager = ChatConversationManager(self)
 
         self._build()
+        self.conversation_manager = ChatConversationManager(
+            self.session, self.store, self.disk, conversation_list=self.conversation_list,
+            transcript=self.messages_view, side_panel=self.side_panel, input_box=self.input_box,
+            error_banner=self.error_banner, parent=self,
+        )
         self.replies = ChatReplies(
             self.session, self.ctx, self.generation, composer=self.composer, transcript=self.messages_view,
             side_panel=self.side_panel, error_banner=self.error_banner, parent=self,
@@ -213,10 +217,6 @@ class ChatPage(QWidget):
     def conversation(self) -> ChatConversation:
         """The conversation shown now (the session's)."""
         return self.session.conversation
-
-    @conversation.setter
-    def conversation(self, conversation: ChatConversation) -> None:
-        self.session.show(conversation)
 
     @property
     def is_ready(self) -> bool:
