@@ -1,14 +1,19 @@
 """Chat page: pick and load a model, chat with it, keep conversations.
 
 A thin adapter: conversation logic lives in ``app.chat.conversation``,
-storage in ``app.chat.store``, loading in ``app.model_host``. This
-page builds the widgets and wires them to its three parts, which keep the
-GUI thread free (loading, streaming, runtime discovery and every disk write
-run on worker threads):
+storage in ``app.chat.store``, loading in ``app.model_host``, and what the
+page shows now (the conversation, ready, loading, replying) in a Qt-free
+``app.chat.session.ChatSession``. This page builds the widgets, hands each part
+the session and the widgets it works on, wires signals and session events
+together, and redraws on the session's ``on_changed``. The parts keep the GUI
+thread free (loading, streaming, runtime discovery and every disk write run on
+worker threads):
 
 * ``model_setup`` (ChatModelSetup): runtime and model discovery, load/reload/cancel;
 * ``replies`` (ChatReplies): send, regenerate, edit, stop, streaming;
-* ``conversation_manager`` (ChatConversationManager): new/open/rename/delete/save.
+* ``conversation_manager`` (ChatConversationManager): new/open/rename/delete/save;
+* ``prompt_preset`` (ChatPromptPreset) and ``ways_in`` (ChatWaysIn): each model's
+  prompt format, and the ways in while no model is loaded.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ class ChatPage(QWidget):
       ``regenerate()``, ``edit_message(index, text)``, ``new_chat()``,
       ``open_conversation(id)``, ``is_generating``.
     * ``last_stats_text()``: the stats line under the newest reply.
+    * ``session`` (ChatSession: the state above, without Qt).
     * ``conversation`` (ChatConversation shown now), ``store``
       (ConversationStore), ``disk.pending`` (queued saves not yet done).
     * ``error_banner`` (ChatErrorBanner: ``message``, ``reload_button``),
@@ -87,9 +93,25 @@ class ChatPage(QWidget):
         self.loader = ChatModelLoader(ctx.models, self)
         self.generation = ChatGeneration(self)
         self.session = ChatSession(ctx.models)  # the conversation and what runs now; the parts share it
-        self.model_setup = ChatModelSetup(self)
 
         self._build()
+        self._build_parts()
+        self._connect()
+        self._build_shortcuts()
+        # Discovery imports llama.cpp (~0.4 s of CPU); let the window paint first.
+        QTimer.singleShot(50, self.model_setup.discover)
+        self.conversation_manager.refresh()
+        self.update_state()
+
+    # ------------------------------------------------------------- building
+
+    def _build_parts(self) -> None:
+        """The parts, each with the session and the widgets it works on (built first)."""
+        self.model_setup = ChatModelSetup(
+            self.session, self.ctx, self.loader, model_picker=self.model_picker, load_options=self.load_options,
+            spec_panel=self.spec_panel, model_status=self.model_status, load_progress=self.load_progress,
+            error_banner=self.error_banner, input_box=self.input_box, parent=self,
+        )
         self.conversation_manager = ChatConversationManager(
             self.session, self.store, self.disk, conversation_list=self.conversation_list,
             transcript=self.messages_view, side_panel=self.side_panel, input_box=self.input_box,
@@ -101,14 +123,6 @@ class ChatPage(QWidget):
         )
         self.prompt_preset = ChatPromptPreset(self.ctx, self.prompt_format, self.error_banner, parent=self)
         self.ways_in = ChatWaysIn(self.ctx, self.messages_view, self.model_picker, self.load_model, parent=self)
-        self._connect()
-        self._build_shortcuts()
-        # Discovery imports llama.cpp (~0.4 s of CPU); let the window paint first.
-        QTimer.singleShot(50, self.model_setup.discover)
-        self.conversation_manager.refresh()
-        self.update_state()
-
-    # ------------------------------------------------------------- building
 
     def _build(self) -> None:
         self.conversation_list = ChatConversationList()
@@ -221,7 +235,7 @@ class ChatPage(QWidget):
     @property
     def is_ready(self) -> bool:
         """Runtimes and devices are discovered."""
-        return self.model_setup.is_ready
+        return self.session.ready
 
     @property
     def busy(self) -> bool:
@@ -230,7 +244,7 @@ class ChatPage(QWidget):
 
     @property
     def is_loading(self) -> bool:
-        return self.loader.busy
+        return self.session.loading
 
     @property
     def is_generating(self) -> bool:
@@ -242,13 +256,14 @@ class ChatPage(QWidget):
 
     def update_state(self, *_: object) -> None:
         """Enable what fits now: loaded or not, loading, replying."""
-        loaded = self.session.loaded is not None
-        generating, loading = self.is_generating, self.is_loading
-        can_chat = loaded and not generating and not loading
+        session = self.session
+        loaded, generating, loading, can_chat = (
+            session.loaded is not None, session.generating, session.loading, session.can_chat
+        )
         self.send_button.setEnabled(can_chat)
         self.stop_button.setEnabled(generating)
         self.regenerate_button.setEnabled(can_chat and self.conversation.can_regenerate)
-        self.model_picker.set_busy(loading or generating or not self.is_ready)
+        self.model_picker.set_busy(loading or generating or not session.ready)
         self.load_options.setEnabled(not loading and not generating)
         self.messages_view.set_editing_enabled(can_chat)
         self.input_box.setPlaceholderText(
@@ -298,6 +313,6 @@ class ChatPage(QWidget):
     def shutdown(self) -> None:
         """Stop loading and streaming. Queued saves still finish: the disk
         thread is joined when the interpreter exits."""
-        self.model_setup.shutdown()
         self.session.close()
+        self.model_setup.shutdown()
         self.ways_in.shutdown()
