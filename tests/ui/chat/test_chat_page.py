@@ -491,6 +491,7 @@ def test_user_messages_show_as_typed_and_replies_as_markdown(qtbot):
 
 def test_delete_confirmation_dialog_asks_and_honours_the_answer(qtbot, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
+
     from ui.chat.widgets import conversation_list as module
 
     asked = []
