@@ -1,14 +1,19 @@
 """Chat page: pick and load a model, chat with it, keep conversations.
 
 A thin adapter: conversation logic lives in ``app.chat.conversation``,
-storage in ``app.chat.store``, loading in ``app.model_host``. This
-page builds the widgets and wires them to its three parts, which keep the
-GUI thread free (loading, streaming, runtime discovery and every disk write
-run on worker threads):
+storage in ``app.chat.store``, loading in ``app.model_host``, and what the
+page shows now (the conversation, ready, loading, replying) in a Qt-free
+``app.chat.session.ChatSession``. This page builds the widgets, hands each part
+the session and the widgets it works on, wires signals and session events
+together, and redraws on the session's ``on_changed``. The parts keep the GUI
+thread free (loading, streaming, runtime discovery and every disk write run on
+worker threads):
 
 * ``model_setup`` (ChatModelSetup): runtime and model discovery, load/reload/cancel;
 * ``replies`` (ChatReplies): send, regenerate, edit, stop, streaming;
-* ``conversation_manager`` (ChatConversationManager): new/open/rename/delete/save.
+* ``conversation_manager`` (ChatConversationManager): new/open/rename/delete/save;
+* ``prompt_preset`` (ChatPromptPreset) and ``ways_in`` (ChatWaysIn): each model's
+  prompt format, and the ways in while no model is loaded.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.chat.conversation import ChatConversation
+from app.chat.session import ChatSession
 from app.chat.store import ConversationStore
 from ui.chat.conversation_manager import ChatConversationManager
 from ui.chat.generation import ChatGeneration
@@ -59,6 +65,7 @@ class ChatPage(QWidget):
       ``regenerate()``, ``edit_message(index, text)``, ``new_chat()``,
       ``open_conversation(id)``, ``is_generating``.
     * ``last_stats_text()``: the stats line under the newest reply.
+    * ``session`` (ChatSession: the state above, without Qt).
     * ``conversation`` (ChatConversation shown now), ``store``
       (ConversationStore), ``disk.pending`` (queued saves not yet done).
     * ``error_banner`` (ChatErrorBanner: ``message``, ``reload_button``),
@@ -85,14 +92,10 @@ class ChatPage(QWidget):
         self.disk = DiskQueue(self)
         self.loader = ChatModelLoader(ctx.models, self)
         self.generation = ChatGeneration(self)
-        self.conversation = ChatConversation()
-        self.model_setup = ChatModelSetup(self)
-        self.replies = ChatReplies(self)
-        self.conversation_manager = ChatConversationManager(self)
-        self.prompt_preset = ChatPromptPreset(self)
-        self.ways_in = ChatWaysIn(self)
+        self.session = ChatSession(ctx.models)  # the conversation and what runs now; the parts share it
 
         self._build()
+        self._build_parts()
         self._connect()
         self._build_shortcuts()
         # Discovery imports llama.cpp (~0.4 s of CPU); let the window paint first.
@@ -101,6 +104,25 @@ class ChatPage(QWidget):
         self.update_state()
 
     # ------------------------------------------------------------- building
+
+    def _build_parts(self) -> None:
+        """The parts, each with the session and the widgets it works on (built first)."""
+        self.model_setup = ChatModelSetup(
+            self.session, self.ctx, self.loader, model_picker=self.model_picker, load_options=self.load_options,
+            spec_panel=self.spec_panel, model_status=self.model_status, load_progress=self.load_progress,
+            error_banner=self.error_banner, input_box=self.input_box, parent=self,
+        )
+        self.conversation_manager = ChatConversationManager(
+            self.session, self.store, self.disk, conversation_list=self.conversation_list,
+            transcript=self.messages_view, side_panel=self.side_panel, input_box=self.input_box,
+            error_banner=self.error_banner, parent=self,
+        )
+        self.replies = ChatReplies(
+            self.session, self.ctx, self.generation, composer=self.composer, transcript=self.messages_view,
+            side_panel=self.side_panel, error_banner=self.error_banner, parent=self,
+        )
+        self.prompt_preset = ChatPromptPreset(self.ctx, self.prompt_format, self.error_banner, parent=self)
+        self.ways_in = ChatWaysIn(self.ctx, self.messages_view, self.model_picker, self.load_model, parent=self)
 
     def _build(self) -> None:
         self.conversation_list = ChatConversationList()
@@ -164,6 +186,10 @@ class ChatPage(QWidget):
         self.generation.done.connect(replies.on_reply_done)
         self.generation.failed.connect(replies.on_reply_failed)
         self.generation.ended.connect(replies.on_generation_ended)
+        self.session.on_stop_requested.add(self.generation.stop)
+        self.session.on_reply_started.add(chats.cancel_open)
+        self.session.on_save_requested.add(chats.save)
+        self.session.on_model_died.add(setup.drop_dead_model)
 
         self.conversation_list.new_requested.connect(self.new_chat)
         self.conversation_list.open_requested.connect(self.open_conversation)
@@ -171,6 +197,7 @@ class ChatPage(QWidget):
         self.conversation_list.delete_requested.connect(self.delete_conversation)
         self.disk.failed.connect(chats.on_disk_failed)
 
+        self.session.on_changed.add(self.update_state)
         self.ctx.open_model_requested.connect(self.load_model)
         self.ctx.model_loaded.connect(self.update_state)
         self.ctx.model_unloaded.connect(self.update_state)
@@ -201,9 +228,14 @@ class ChatPage(QWidget):
     # --------------------------------------------------------------- state
 
     @property
+    def conversation(self) -> ChatConversation:
+        """The conversation shown now (the session's)."""
+        return self.session.conversation
+
+    @property
     def is_ready(self) -> bool:
         """Runtimes and devices are discovered."""
-        return self.model_setup.is_ready
+        return self.session.ready
 
     @property
     def busy(self) -> bool:
@@ -212,11 +244,11 @@ class ChatPage(QWidget):
 
     @property
     def is_loading(self) -> bool:
-        return self.loader.busy
+        return self.session.loading
 
     @property
     def is_generating(self) -> bool:
-        return self.generation.running
+        return self.session.generating
 
     def last_stats_text(self) -> str:
         replies = [w for w in self.messages_view.message_widgets() if w.role == "assistant"]
@@ -224,13 +256,14 @@ class ChatPage(QWidget):
 
     def update_state(self, *_: object) -> None:
         """Enable what fits now: loaded or not, loading, replying."""
-        loaded = self.ctx.loaded is not None
-        generating, loading = self.is_generating, self.is_loading
-        can_chat = loaded and not generating and not loading
+        session = self.session
+        loaded, generating, loading, can_chat = (
+            session.loaded is not None, session.generating, session.loading, session.can_chat
+        )
         self.send_button.setEnabled(can_chat)
         self.stop_button.setEnabled(generating)
         self.regenerate_button.setEnabled(can_chat and self.conversation.can_regenerate)
-        self.model_picker.set_busy(loading or generating or not self.is_ready)
+        self.model_picker.set_busy(loading or generating or not session.ready)
         self.load_options.setEnabled(not loading and not generating)
         self.messages_view.set_editing_enabled(can_chat)
         self.input_box.setPlaceholderText(
@@ -280,6 +313,6 @@ class ChatPage(QWidget):
     def shutdown(self) -> None:
         """Stop loading and streaming. Queued saves still finish: the disk
         thread is joined when the interpreter exits."""
+        self.session.close()
         self.model_setup.shutdown()
-        self.replies.shutdown()
         self.ways_in.shutdown()
