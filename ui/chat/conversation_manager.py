@@ -19,9 +19,9 @@ from app.chat.session import ChatSession
 from app.chat.store import ConversationStore
 from ui.chat.widgets.conversation_list import ChatConversationList
 from ui.chat.widgets.disk_queue import DiskQueue
-from ui.chat.widgets.error_banner import ChatErrorBanner
 from ui.chat.widgets.side_panel import ChatSidePanel
 from ui.chat.widgets.transcript import ChatTranscript
+from ui.common.error_banner import ChatErrorBanner
 
 
 class ChatConversationManager(QObject):

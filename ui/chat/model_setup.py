@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from app.chat.session import ChatSession
 from ui.chat.generation import crash_message
 from ui.chat.model_loader import ChatModelLoader, LoadRequest, failure_details
-from ui.chat.widgets.error_banner import ChatErrorBanner
+from ui.common.error_banner import ChatErrorBanner
 from ui.model_picker.discovery import Discovery, discover, model_files
 from ui.model_picker.load_options import ModelLoadOptionsForm
 from ui.model_picker.load_progress import ModelLoadProgress

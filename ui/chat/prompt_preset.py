@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
-from ui.chat.widgets.error_banner import ChatErrorBanner
 from ui.chat.widgets.prompt_format import ChatPromptFormat
+from ui.common.error_banner import ChatErrorBanner
 from ui.shell.context import AppContext
 
 

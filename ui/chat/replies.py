@@ -15,10 +15,10 @@ from app.chat.session import ChatSession
 from runtimes.events import GenerationStats
 from ui.chat.generation import ChatGeneration
 from ui.chat.widgets.composer import ChatComposer
-from ui.chat.widgets.error_banner import ChatErrorBanner
 from ui.chat.widgets.message import ChatMessageWidget
 from ui.chat.widgets.side_panel import ChatSidePanel
 from ui.chat.widgets.transcript import ChatTranscript
+from ui.common.error_banner import ChatErrorBanner
 from ui.shell.context import AppContext
 
 
