@@ -17,16 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.errors import RecipeQuantizeCancelled
 from app.quantize.recipes import Recipe
 from app.tool_process import stop_process
 from models.errors import WorkbenchError
 
 _TENSOR = re.compile(rb"\[\s*(\d+)/\s*(\d+)\]")
 _POLL_S = 0.1
-
-
-class RecipeQuantizeCancelled(WorkbenchError):
-    pass
 
 
 def find_quantize_tool() -> Path:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
-from runtimes.errors import LoadFailed, WorkerCrashed
+from runtimes.errors import LoadCancelled, LoadFailed, WorkerCrashed
 from runtimes.events import Done, Error, Event
 from runtimes.worker import child
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
@@ -34,11 +34,6 @@ _POLL_S = 0.05
 # pool thread expires after 30 s idle). So every child is started from this
 # one thread, which lives as long as the process.
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-spawner")
-
-
-class LoadCancelled(LoadFailed):
-    def __init__(self) -> None:
-        super().__init__("loading was cancelled")
 
 
 class WorkerSession(Session):

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QS
 from app import download_journal
 from models.download.fetch import RetryPolicy
 from models.download.jobs import DownloadJob, JobDone, JobProgress, stream_job
+from models.errors import DownloadCancelled, HashMismatch
 from models.hub.client import HubClient
-from models.hub.errors import DownloadCancelled, HashMismatch
 from ui.library.format import error_text, eta_text, size_text, speed_text
 from ui.shell.workers import GeneratorWorker, start_worker
 

@@ -28,13 +28,11 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from runtimes.errors import PlanFailed
+
 _SIZE = re.compile(r"^(\w+): +(\S+) +(model|compute|output|KV) buffer size = +([\d.]+) MiB")
 _KV_SIZE = re.compile(r"^llama_kv_cache: size = +([\d.]+) MiB")
 MiB = 1 << 20
-
-
-class PlanFailed(RuntimeError):
-    """llama.cpp could not simulate this model and context."""
 
 
 @dataclass(frozen=True)

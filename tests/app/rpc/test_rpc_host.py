@@ -8,7 +8,8 @@ import socket
 import pytest
 
 from app.cli.main import main as cli_main
-from app.rpc.supervisor import RpcHost, RpcHostConfig, RpcHostError
+from app.errors import RpcHostError
+from app.rpc.supervisor import RpcHost, RpcHostConfig
 from runtimes.llama_cpp.native_build import find_tool
 from tests.support.rpc_servers import free_port, rpc_hosts
 
