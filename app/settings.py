@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from app.paths import config_dir, models_dir
-from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
+from runtimes.errors import RpcEndpointError
+from runtimes.llama_cpp.rpc.endpoints import parse_endpoints
 
 SCHEMA_VERSION = 2
 THEMES = ("system", "light", "dark")

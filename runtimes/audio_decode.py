@@ -33,15 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import WorkbenchError
+from runtimes.errors import AudioDecodeError
 from runtimes.requests import Audio
 
 SPEECH_RATE = 16000  # whisper's and Silero VAD's input rate
 _READ_BLOCK_S = 30.0  # load_audio_file reads this much at a time, so stereo 48 kHz never sits whole in memory
-
-
-class AudioDecodeError(WorkbenchError):
-    """An audio file or buffer that cannot be used: missing, empty, not audio, corrupt."""
 
 
 @dataclass(frozen=True)

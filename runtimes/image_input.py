@@ -16,7 +16,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.errors import WorkbenchError
+from runtimes.errors import ImageError
 from runtimes.requests import Image
 
 FORMATS = ("PNG", "JPEG", "WEBP")
@@ -24,10 +24,6 @@ MAX_FILE_BYTES = 64 << 20
 MAX_SIDE = 16384  # larger is refused: no camera makes it, bombs do
 MAX_PIXELS = 80_000_000  # ~ a 9000x9000 picture; decoding it needs ~320 MB
 RESIZE_TO = 2048  # longest side handed to the encoder; larger images are scaled down
-
-
-class ImageError(WorkbenchError):
-    """An image that cannot be used: not an image, corrupt, or an absurd size."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from app.chat.conversation import ChatConversation, ChatMessage
 from app.chat.images import SCHEMA as IMAGES_SCHEMA
 from app.chat.images import drop_unused, load_images, save_images
+from app.errors import ConversationNotFound
 from app.paths import conversations_db
 from models.errors import WorkbenchError
 from runtimes.requests import Sampling
@@ -44,11 +45,6 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (conversation_id, position)
 );
 """
-
-
-class ConversationNotFound(WorkbenchError):
-    def __init__(self, conversation_id: str) -> None:
-        super().__init__(f"conversation {conversation_id} no longer exists")
 
 
 @dataclass(frozen=True)

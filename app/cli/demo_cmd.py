@@ -49,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
 
 def real_vocab_file(name: str) -> Path:
     """llama.cpp's models/ggml-vocab-NAME.gguf from the pinned llama-cpp-python sdist."""
-    from runtimes.llama_cpp.native_build import BuildError, sdist_root
+    from runtimes.errors import BuildError
+    from runtimes.llama_cpp.native_build import sdist_root
 
     try:
         return sdist_root() / "vendor" / "llama.cpp" / "models" / f"ggml-vocab-{name}.gguf"

@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _measure(model: str, req: FitRequest) -> tuple[MemoryEstimate | None, str]:
     """llama.cpp's own accounting for a local file; the formula (and why) where it fails."""
+    from runtimes.errors import PlanFailed
     from runtimes.llama_cpp.memory.estimate import estimate_local
-    from runtimes.llama_cpp.memory.plan import PlanFailed
 
     try:
         return estimate_local(model, req), "llama.cpp's own accounting (no_alloc)"

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from app.cli.progress import progress_bar
-from app.quantize.imatrix_job import ImatrixCancelled, ImatrixRequest, is_default_text, run_imatrix
+from app.errors import ImatrixCancelled
+from app.quantize.imatrix_job import ImatrixRequest, is_default_text, run_imatrix
 from runtimes.base import CancelToken
 
 HELP = "compute an importance matrix from your own text (llama-imatrix), for quantize --imatrix"

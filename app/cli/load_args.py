@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 
 from app.cli.spec_args import spec_options
+from runtimes.errors import RpcEndpointError
 from runtimes.llama_cpp.options import KV_CACHE_TYPES, LlamaLoadOptions
-from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
+from runtimes.llama_cpp.rpc.endpoints import parse_endpoints
 from runtimes.requests import Sampling
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.errors import WorkbenchError
+from app.errors import IncompatibleModels
 
 _SCALAR_KEYS = (
     "general.architecture",
@@ -27,10 +27,6 @@ _SCALAR_KEYS = (
     "tokenizer.ggml.add_bos_token",
     "tokenizer.ggml.add_eos_token",
 )
-
-
-class IncompatibleModels(WorkbenchError):
-    pass
 
 
 @dataclass(frozen=True)

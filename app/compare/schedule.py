@@ -18,16 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.errors import WorkbenchError
+from app.errors import WillNotFit
 
 # Leave this share of free memory untouched: the estimate is an estimate,
 # and the rest of the machine keeps running while we measure.
 SAFETY_FRACTION = 0.10
 MAX_PARALLEL = 4  # beyond this, workers only split the same cores finer
-
-
-class WillNotFit(WorkbenchError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -63,8 +59,8 @@ def estimate_demand(path: Path, n_ctx: int, n_gpu_layers: int = 0, kv_type: str 
                     flash_attn: bool = False) -> Demand:
     """llama.cpp's own accounting (no_alloc, in a subprocess); the header formula if that fails."""
     from models.gguf.fit_estimate import FitRequest, estimate, shape_from_file
+    from runtimes.errors import PlanFailed
     from runtimes.llama_cpp.memory.estimate import estimate_local
-    from runtimes.llama_cpp.memory.plan import PlanFailed
 
     req = FitRequest(n_ctx, kv_type, n_gpu_layers, flash_attn)
     try:

@@ -23,14 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.errors import WorkbenchError
+from app.errors import ImatrixError
 
 _F32 = np.float32
 _SUM2, _COUNTS = ".in_sum2", ".counts"
-
-
-class ImatrixError(WorkbenchError):
-    pass
 
 
 @dataclass

@@ -21,8 +21,8 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any
 
+from app.errors import ImatrixCancelled, ImatrixError
 from app.tool_process import stop_process
-from models.errors import WorkbenchError
 from runtimes.child_process import popen
 
 DEFAULT_TEXT_NAME = "compare-default.txt"  # the bundled evaluation text (Compare scores on it too)
@@ -32,14 +32,6 @@ _POLL_S = 0.1
 
 # (chunks done, chunks total, seconds left or None while unknown)
 Progress = Callable[[int, int, float | None], Any]
-
-
-class ImatrixError(WorkbenchError):
-    pass
-
-
-class ImatrixCancelled(ImatrixError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,8 @@ def _quantize_recipe(src: Path, targets: list[str], out_dir: Path, n_threads: in
                      progress: Callable[[int, int, str], Any] | None, cancel: Any, imatrix: Path | None,
                      recipe: Recipe) -> list[Path]:
     """Recipes run llama-quantize (see app.quantize.recipe_quantize); cancel raises "cancelled" as above."""
-    from app.quantize.recipe_quantize import RecipeQuantizeCancelled, quantize_with_recipe
+    from app.errors import RecipeQuantizeCancelled
+    from app.quantize.recipe_quantize import quantize_with_recipe
 
     out_dir.mkdir(parents=True, exist_ok=True)
     done: list[Path] = []

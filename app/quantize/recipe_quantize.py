@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.errors import RecipeQuantizeCancelled
 from app.quantize.recipes import Recipe
 from app.tool_process import stop_process
 from models.errors import WorkbenchError
@@ -24,10 +25,6 @@ from runtimes.child_process import popen
 
 _TENSOR = re.compile(rb"\[\s*(\d+)/\s*(\d+)\]")
 _POLL_S = 0.1
-
-
-class RecipeQuantizeCancelled(WorkbenchError):
-    pass
 
 
 def find_quantize_tool() -> Path:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app.errors import RecipeError
 from app.paths import config_dir
-from app.quantize.recipes import PRESETS, Recipe, RecipeError, parse_rules
+from app.quantize.recipes import PRESETS, Recipe, parse_rules
 
 _FILE = "quant-recipes.json"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models.errors import WorkbenchError
+from app.errors import RecipeError
 
 # The main tensor type of each standard target, and the ladder "+N" climbs.
 _MAIN_TYPE = {"Q8_0": "q8_0", "Q6_K": "q6_K", "Q5_K_M": "q5_K", "Q5_K_S": "q5_K", "Q4_K_M": "q4_K",
@@ -27,10 +27,6 @@ NAME_KEY, RULES_KEY = "workbench.recipe", "workbench.recipe.rules"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 _STEP = re.compile(r"^\+([1-9])$")
 _MAX_KV = 127  # llama.cpp keeps 127 bytes of a string override
-
-
-class RecipeError(WorkbenchError):
-    pass
 
 
 def ggml_type_name(name: str) -> str:

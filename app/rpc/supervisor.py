@@ -15,12 +15,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.errors import RpcHostError
 from app.tool_process import stop_process
-from models.errors import WorkbenchError
 from runtimes.child_process import popen
+from runtimes.errors import RpcEndpointError
 from runtimes.llama_cpp.native_build import find_tool, missing_tool_message
 from runtimes.llama_cpp.rpc.devices import RemoteDevice, probe
-from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT, RpcEndpointError, hello
+from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT, hello
 from runtimes.network import is_loopback
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
 
@@ -32,10 +33,6 @@ UNAUTHENTICATED_WARNING = (
     "\"Never run the RPC server on an open network or in a sensitive environment!\" "
     "Bind it only to a network you fully trust."
 )
-
-
-class RpcHostError(WorkbenchError):
-    """rpc-server could not start, refused the bind, or died."""
 
 
 @dataclass(frozen=True)

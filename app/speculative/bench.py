@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.errors import BenchCancelled
 from models.errors import WorkbenchError
 from runtimes.base import CancelToken, Session
 from runtimes.events import Done, Error, GenerationStats, Token
@@ -35,11 +36,6 @@ DEFAULT_PROMPTS = (
     "The three most important things to know about the history of Rome are",
     "Write a short list of tips for staying focused while working from home:\n1.",
 )
-
-
-class BenchCancelled(WorkbenchError):
-    def __init__(self) -> None:
-        super().__init__("the benchmark was cancelled")
 
 
 @dataclass

@@ -13,15 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import TensorRunError
 from models.errors import WorkbenchError
 from runtimes.base import BenchSpec, CancelToken, LoadOptions
 from runtimes.events import Done, Error, Metrics
 from runtimes.registry import runtime_for
 from runtimes.requests import TensorRequest
-
-
-class TensorRunError(WorkbenchError):
-    pass
 
 
 @dataclass

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app.deferred_gc import DeferredGc
+from app.errors import AudioDeviceError, StageFailed
 from app.voice.conversation import VoiceConversation
 from app.voice.events import (
     BargeIn,
@@ -33,8 +34,7 @@ from app.voice.events import (
 )
 from app.voice.models.loaded import VoiceModels
 from app.voice.reply import ReplyTask
-from app.voice.sources import END_OF_UTTERANCE, AudioDeviceError
-from app.voice.stages import StageFailed
+from app.voice.sources import END_OF_UTTERANCE
 from app.voice.timeline import TurnTimeline
 from app.voice.vad_stage import SpeechBegan, Utterance, VadSettings, VadStage
 from models.errors import WorkbenchError

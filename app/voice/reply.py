@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from app.errors import StageFailed
 from app.voice.conversation import VoiceConversation
 from app.voice.events import (
     AssistantSpeaking,
@@ -26,7 +27,6 @@ from app.voice.events import (
 )
 from app.voice.models.loaded import VoiceModels
 from app.voice.sentences import SentenceSplitter, speakable
-from app.voice.stages import StageFailed
 from app.voice.timeline import TurnTimeline
 from app.voice.vad_stage import Utterance
 from runtimes.base import CancelToken

@@ -16,14 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import WorkbenchError
+from app.errors import AudioDeviceError
 from runtimes.audio_decode import SPEECH_RATE, iter_audio_chunks, probe_audio, to_mono_float32
 
 END_OF_UTTERANCE = "end-of-utterance"  # push-to-talk released: the utterance is over now
-
-
-class AudioDeviceError(WorkbenchError):
-    """The microphone is missing, refused, or went away mid-stream."""
 
 
 class FileSource:

@@ -14,21 +14,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from app.errors import StageFailed
 from app.voice.timeline import StageClock
-from models.errors import WorkbenchError
 from runtimes.base import CancelToken, Session
 from runtimes.errors import WorkerCrashed
 from runtimes.events import AudioChunk, Done, Error, GenerationStats, Segment, Token
 from runtimes.requests import Audio, Sampling, SynthesisRequest, TextRequest, TranscribeRequest
 
 SPEECH_RATE = 16000
-
-
-class StageFailed(WorkbenchError):
-    def __init__(self, stage: str, message: str, crashed: bool = False) -> None:
-        self.stage = stage
-        self.crashed = crashed
-        super().__init__(f"{stage} failed: {message}")
 
 
 @dataclass

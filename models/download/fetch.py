@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.download.http import BodyResponse, ConnectionLost
+from models.download.http import BodyResponse
 from models.download.part_digest import PartDigest
 from models.download.progress import DownloadProgress, SpeedMeter
-from models.hub.errors import DownloadCancelled, HubError, http_error, is_retryable
+from models.errors import ConnectionLost, DownloadCancelled, HubError, http_error, is_retryable
 
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 

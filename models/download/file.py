@@ -15,16 +15,11 @@ from pathlib import Path
 from models.download.fetch import RetryPolicy, StopFlag, fetch_to_part
 from models.download.paths import blob_path, link_snapshot, repo_folder, snapshot_path, write_ref
 from models.download.progress import DownloadProgress
-from models.errors import WorkbenchError
+from models.errors import DownloadCancelled, HashMismatch, NotEnoughDisk, WorkbenchError
 from models.hub.client import HubClient
-from models.hub.errors import DownloadCancelled, HashMismatch
 from models.hub.files import HubFile, RepoFiles
 
 DISK_MARGIN = 64 << 20  # leave room for the OS and the app's own files
-
-
-class NotEnoughDisk(WorkbenchError):
-    pass
 
 
 @dataclass(frozen=True)

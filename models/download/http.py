@@ -25,6 +25,8 @@ import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import SSLError
 
+from models.errors import ConnectionLost
+
 READ_SIZE = 1 << 20
 HAND_OVER = READ_SIZE // 2  # a read1 this big goes out as is: joining costs a copy
 COALESCE_S = 0.05  # a slow link still reports progress and sees a pause this often
@@ -32,15 +34,6 @@ TIMEOUT_S = 30.0
 # Redirects only: drops and 5xx are retried by the byte loop, which knows how to resume.
 _RETRIES = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=10,
                          raise_on_redirect=True, raise_on_status=False)
-
-
-class ConnectionLost(Exception):
-    """The connection failed or dropped; the caller may resume from what it has.
-    ``transient`` is False where trying again cannot help (an untrusted certificate)."""
-
-    def __init__(self, reason: str, transient: bool = True) -> None:
-        super().__init__(reason)
-        self.transient = transient
 
 
 class BodyResponse:

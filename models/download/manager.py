@@ -36,8 +36,8 @@ from models.download.events import (
 from models.download.fetch import RetryPolicy
 from models.download.jobs import DownloadJob, JobDone, stream_job
 from models.download.journal import DownloadJournal
+from models.errors import DownloadCancelled
 from models.hub.client import HubClient
-from models.hub.errors import DownloadCancelled
 
 MAX_ACTIVE = 2
 WAIT_SLICE_S = 0.2  # wait() wakes this often, so Ctrl-C reaches a CLI's main thread

@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 from huggingface_hub import constants
 
-from models.hub.errors import UnsafeFileName
+from models.errors import UnsafeFileName
 
 
 def default_cache_dir() -> Path:

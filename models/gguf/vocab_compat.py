@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.errors import ModelFileError, WorkbenchError
+from models.errors import IncompatibleDraft, ModelFileError
 from models.gguf.vocab import Vocab, read_vocab
 from models.library.scan import LibraryEntry
 
@@ -21,10 +21,6 @@ from models.library.scan import LibraryEntry
 # in bytes, not parameters: decoding is mostly reading weights, so a Q4 copy of
 # a Q8 model is a cheaper draft although it has as many parameters.
 WARN_SIZE_RATIO = 0.5
-
-
-class IncompatibleDraft(WorkbenchError):
-    """The draft's tokenizer differs from the target's."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import build_hf_headers, get_session
 
 from models.download.http import BodyResponse, open_stream
-from models.hub.errors import HubError, http_error
+from models.errors import HubError, http_error
 from models.hub.files import HubFile, HubModel, RepoFiles
 
 SORTS = {"downloads": "downloads", "likes": "likes", "recent": "last_modified"}

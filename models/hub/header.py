@@ -8,11 +8,10 @@ import os
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
-from models.errors import ModelFileError
+from models.errors import HubError, ModelFileError, http_error
 from models.gguf import validate as gguf_validate
 from models.gguf.validate import GGUFHeader
 from models.hub.client import HubClient
-from models.hub.errors import HubError, http_error
 
 FIRST_BLOCK = 256 << 10
 MAX_BLOCK = 16 << 20

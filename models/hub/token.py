@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.errors import WorkbenchError
+from models.errors import TokenStoreUnavailable
 
 KEYRING_SERVICE = "workbench"
 KEYRING_USER = "huggingface-token"
-
-
-class TokenStoreUnavailable(WorkbenchError):
-    pass
 
 
 @dataclass(frozen=True)

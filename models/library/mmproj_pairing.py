@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.errors import ModelFileError, WorkbenchError
+from models.errors import MmprojMismatch, ModelFileError
 from models.gguf.validate import GGUFHeader, validate_gguf
 from models.hub.quants import is_mmproj
 from models.library.scan import name_stem
@@ -43,17 +43,6 @@ _VISION_NAME = re.compile(
     r"|qwen\d(\.\d)?-?vl|gemma-?3-\d+b|ocr)(?![a-z])"
 )
 _GENERIC_STEMS = {"", "model", "vision", "projector", "mm"}
-
-
-class MmprojMismatch(WorkbenchError):
-    """The projector was made for a model of another width."""
-
-    def __init__(self, model: Path, model_width: int, mmproj: Path, mmproj_width: int) -> None:
-        self.model_width, self.mmproj_width = model_width, mmproj_width
-        super().__init__(
-            f"{mmproj.name} does not fit {model.name}: the projector produces {mmproj_width}-wide embeddings "
-            f"but the model's embedding width is {model_width}; pick the mmproj made for this model"
-        )
 
 
 @dataclass(frozen=True)

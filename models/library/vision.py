@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from models.errors import ModelFileError
+from models.errors import MmprojMismatch, ModelFileError
 from models.gguf.validate import GGUFHeader
 from models.hub.quants import is_mmproj
-from models.library.mmproj_pairing import MmprojInfo, MmprojMismatch, check_pair, mmproj_stem, pair_library, read_mmproj
+from models.library.mmproj_pairing import MmprojInfo, check_pair, mmproj_stem, pair_library, read_mmproj
 from models.library.scan import LibraryEntry, name_stem
 
 Scanned = list[tuple[LibraryEntry, GGUFHeader | None]]

@@ -13,14 +13,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from models.errors import WorkbenchError
+from models.errors import ConversionError
 from models.tensor.coremltools_import import import_coremltools
 
 PRECISIONS = ("float16", "float32")  # float16 is what the GPU and Neural Engine compute in
-
-
-class ConversionError(WorkbenchError):
-    """coremltools could not convert the model."""
 
 
 @contextlib.contextmanager

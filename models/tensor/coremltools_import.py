@@ -12,13 +12,9 @@ from __future__ import annotations
 import logging
 from types import ModuleType
 
-from models.errors import WorkbenchError
+from models.errors import MissingCoremltools
 
 INSTALL_HINT = "pip install 'coremltools>=9,<10'"
-
-
-class MissingCoremltools(WorkbenchError):
-    pass
 
 
 class _MuteMissingNativeProxies(logging.Filter):

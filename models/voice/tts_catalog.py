@@ -10,13 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from models.errors import WorkbenchError
+from models.errors import VoiceNotDownloaded, WorkbenchError
 
 TTS_ENGINES = ("espeak", "kokoro", "piper")  # espeak first: the zero-download default
-
-
-class VoiceNotDownloaded(WorkbenchError):
-    """A TTS voice's files are not on disk; the message says what to fetch and how."""
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import WorkbenchError
 from runtimes.coreml.features import array_dtype, default_shape, feature_kind, image_size
+from runtimes.errors import BadInput
 from runtimes.requests import TensorRequest
 
 FILLS = ("random", "zeros")
-
-
-class BadInput(WorkbenchError):
-    """An input the model cannot take (unknown name, wrong shape, unsupported kind)."""
 
 
 def make_inputs(spec: Any, request: TensorRequest) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.coreml.bench import CoreMLBenchRequest, run_bench
 from runtimes.coreml.ct_import import import_coremltools
 from runtimes.coreml.features import describe_feature
-from runtimes.coreml.inputs import BadInput, make_inputs
+from runtimes.coreml.inputs import make_inputs
 from runtimes.coreml.package_check import CoreMLFile
-from runtimes.errors import LoadFailed
+from runtimes.errors import BadInput, LoadFailed
 from runtimes.events import Done, Error, Event, GenerationStats, Metrics
 from runtimes.memory import own_peak_rss
 from runtimes.requests import TensorRequest

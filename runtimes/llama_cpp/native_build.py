@@ -25,6 +25,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from runtimes.errors import BuildError
+
 # Keep in step with the llama-cpp-python pin in pyproject.toml.
 LLAMA_CPP_PYTHON_VERSION = "0.3.36"
 BACKENDS = ("cpu", "cuda", "vulkan", "metal")
@@ -65,10 +67,6 @@ BACKEND_CMAKE_OPTIONS = {
 # ggml's AMX kernels crash on some K-quant models (llama.cpp #20824, unfixed upstream); the
 # native build would enable them on Sapphire Rapids. Explicit -mno-* wins over -march=native.
 NO_AMX_FLAGS = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
-
-
-class BuildError(RuntimeError):
-    """The build could not run or failed; the message is one line for the user."""
 
 
 def default_cache() -> Path:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import WorkbenchError
+from runtimes.errors import TensorInputError
 
 # onnxruntime's type strings -> numpy dtypes.
 ORT_DTYPES = {
@@ -33,10 +33,6 @@ ORT_DTYPES = {
     "tensor(string)": np.str_,
 }
 FILLS = ("random", "zeros")
-
-
-class TensorInputError(WorkbenchError):
-    """An input array does not match the model's signature."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models.voice.tts_catalog import VoiceNotDownloaded
+from models.errors import VoiceNotDownloaded
 
 
 def kokoro_voices_file(model: Path, override: str = "") -> Path | None:

@@ -17,19 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from models.errors import WorkbenchError
 from runtimes.audio_decode import SPEECH_RATE, audio_samples
 from runtimes.base import CancelToken
+from runtimes.errors import TranscriptionFailed, UnsupportedLanguage
 from runtimes.events import Done, Event, GenerationStats, Segment
 from runtimes.memory import own_peak_rss
 from runtimes.requests import TranscribeRequest
 from runtimes.whisper_cpp.engine import DecodeSettings, RawSegment, WhisperEngine
 
 _FINISHED = object()
-
-
-class UnsupportedLanguage(WorkbenchError):
-    pass
 
 
 def decode_settings(engine: WhisperEngine, request: TranscribeRequest, n_threads: int) -> DecodeSettings:
@@ -114,7 +110,3 @@ def stream_segments(engine: WhisperEngine, samples: np.ndarray, settings: Decode
         raise outcome
     if outcome != 0 and not (cancel is not None and cancel.cancelled):
         raise TranscriptionFailed(f"whisper.cpp failed to transcribe (whisper_full returned {outcome})")
-
-
-class TranscriptionFailed(WorkbenchError):
-    pass

@@ -23,17 +23,12 @@ from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
 from runtimes.child_process import in_spawner
-from runtimes.errors import LoadFailed, WorkerCrashed
+from runtimes.errors import LoadCancelled, LoadFailed, WorkerCrashed
 from runtimes.events import Done, Error, Event
 from runtimes.worker import child
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
 
 _POLL_S = 0.05
-
-
-class LoadCancelled(LoadFailed):
-    def __init__(self) -> None:
-        super().__init__("loading was cancelled")
 
 
 class WorkerSession(Session):

@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 import soundfile
 
-from runtimes.audio_decode import (
-    AudioDecodeError,
-    audio_samples,
-    iter_audio_chunks,
-    load_audio_file,
-    probe_audio,
-    to_mono_float32,
-)
+from runtimes.audio_decode import audio_samples, iter_audio_chunks, load_audio_file, probe_audio, to_mono_float32
+from runtimes.errors import AudioDecodeError
 from runtimes.requests import Audio
 
 

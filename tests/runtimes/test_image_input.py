@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from runtimes.image_input import RESIZE_TO, ImageError, prepare_image
+from runtimes.errors import ImageError
+from runtimes.image_input import RESIZE_TO, prepare_image
 from runtimes.requests import Image
 from tests.support.vision_fixtures import picture, png_header_only
 

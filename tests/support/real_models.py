@@ -57,7 +57,8 @@ def piper_joe_medium() -> Path:
 
 def vocab_file(name: str) -> Path:
     """llama.cpp's real tokenizer vocabulary models/ggml-vocab-NAME.gguf from the pinned sdist."""
-    from runtimes.llama_cpp.native_build import BuildError, sdist_root
+    from runtimes.errors import BuildError
+    from runtimes.llama_cpp.native_build import sdist_root
 
     try:
         path = sdist_root() / "vendor" / "llama.cpp" / "models" / f"ggml-vocab-{name}.gguf"

@@ -11,8 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.model_host import ModelHost
 from models.errors import ModelFileError, WorkbenchError
-from runtimes.errors import WorkerCrashed
-from runtimes.worker.host import LoadCancelled
+from runtimes.errors import LoadCancelled, WorkerCrashed
 from ui.shell.workers import GeneratorWorker, start_worker
 
 

@@ -18,7 +18,7 @@ def hub_host() -> str:
 
 def is_offline_error(exc: BaseException) -> bool:
     """A network failure (no HTTP status), not a refusal such as 401/404."""
-    from models.hub.errors import HubError
+    from models.errors import HubError
 
     return isinstance(exc, HubError) and exc.status is None
 

@@ -29,8 +29,8 @@ from models.download.fetch import RetryPolicy
 from models.download.jobs import DownloadJob, JobProgress
 from models.download.journal import DownloadJournal
 from models.download.manager import Download, DownloadManager
+from models.errors import HashMismatch
 from models.hub.client import HubClient
-from models.hub.errors import HashMismatch
 from ui.common.transfer_text import error_text, eta_text, size_text, speed_text
 
 PROGRESS_STEPS = 1000

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import RecipeError
 from app.quantize.job import TARGETS
 from app.quantize.library_targets import QuantizeRequest, output_for
-from app.quantize.recipes import Recipe, RecipeError
+from app.quantize.recipes import Recipe
 from models.demo.factory import QUANT_LADDER
 from models.library.scan import LibraryEntry
 from ui.common.browse_row import with_browse

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.quantize.imatrix_job import ImatrixCancelled, ImatrixRequest, imatrix_events, is_default_text
+from app.errors import ImatrixCancelled
+from app.quantize.imatrix_job import ImatrixRequest, imatrix_events, is_default_text
 from ui.common.browse_row import with_browse
 from ui.common.transfer_text import error_text
 from ui.shell.workers import GeneratorWorker, start_worker

@@ -7,8 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from app.errors import RecipeError
 from app.quantize.recipe_store import all_recipes, save_recipe
-from app.quantize.recipes import Recipe, RecipeError, parse_rules
+from app.quantize.recipes import Recipe, parse_rules
 from ui.common.transfer_text import error_text
 
 NONE, CUSTOM = "None (standard mix)", "Custom rules…"

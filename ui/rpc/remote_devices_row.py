@@ -12,8 +12,9 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from runtimes.base import CancelToken, Device
+from runtimes.errors import RpcEndpointError
 from runtimes.llama_cpp.rpc.devices import probe
-from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
+from runtimes.llama_cpp.rpc.endpoints import parse_endpoints
 from ui.shell.workers import GeneratorWorker, start_worker
 
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from app.rpc.supervisor import UNAUTHENTICATED_WARNING, RpcHost, RpcHostConfig, RpcHostError
+from app.errors import RpcHostError
+from app.rpc.supervisor import UNAUTHENTICATED_WARNING, RpcHost, RpcHostConfig
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.rpc.endpoints import DEFAULT_PORT
 from runtimes.network import is_loopback

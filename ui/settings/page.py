@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import THEMES
-from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, parse_endpoints
+from runtimes.errors import RpcEndpointError
+from runtimes.llama_cpp.rpc.endpoints import parse_endpoints
 from ui.common.hf_token_box import HfTokenBox
 from ui.shell.context import AppContext
 from ui.shell.theme import apply_theme

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import BenchCancelled
 from app.speculative import baseline as spec_baseline
-from app.speculative.bench import DEFAULT_PROMPTS, BenchCancelled, BenchProgress, ModeResult, run_spec_bench
+from app.speculative.bench import DEFAULT_PROMPTS, BenchProgress, ModeResult, run_spec_bench
+from runtimes.errors import LoadCancelled
 from runtimes.llama_cpp.options import LlamaLoadOptions
-from runtimes.worker.host import LoadCancelled
 from ui.model_picker.discovery import model_files
 from ui.shell.context import AppContext
 from ui.shell.workers import GeneratorWorker, start_worker

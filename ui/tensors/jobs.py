@@ -12,13 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from app.tensors.run import TensorOutcome, bench_tensor, run_tensor
-from models.errors import WorkbenchError
 from runtimes.base import Availability, CancelToken, Capability, Device
 from runtimes.registry import runtime_for
-
-
-class NotATensorModel(WorkbenchError):
-    pass
+from ui.errors import NotATensorModel
 
 
 @dataclass(frozen=True)

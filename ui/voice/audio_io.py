@@ -104,7 +104,7 @@ class MicrophoneCapture(QObject):
 
     def start(self, device_id: bytes | None = None, rate: int = 16000) -> QAudioFormat:
         """Open the device; raises AudioDeviceError (via ValueError text) when there is none."""
-        from app.voice.sources import AudioDeviceError
+        from app.errors import AudioDeviceError
 
         devices = QMediaDevices.audioInputs()
         if not devices:
@@ -189,7 +189,7 @@ class SpeakerPlayback(QObject):
         return self._audio is not None
 
     def start(self, device_id: bytes | None = None, rate: int = 24000) -> PlaybackSink:
-        from app.voice.sources import AudioDeviceError
+        from app.errors import AudioDeviceError
 
         devices = QMediaDevices.audioOutputs()
         if not devices:

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
+from app.errors import AudioDeviceError
 from app.paths import demo_models_dir
 from app.voice.conversation import VoiceConversation
 from app.voice.events import (
@@ -30,7 +31,6 @@ from app.voice.events import (
 from app.voice.models.discovery import discover_voice_models
 from app.voice.models.loaded import STAGES, ModelChoice, VoiceModels
 from app.voice.pipeline import PipelineSettings, VoicePipeline
-from app.voice.sources import AudioDeviceError
 from models.errors import WorkbenchError
 from ui.common.error_banner import ChatErrorBanner
 from ui.shell.context import AppContext

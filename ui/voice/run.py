@@ -9,10 +9,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from app.errors import AudioDeviceError
 from app.paths import data_dir
 from app.voice.pipeline import VoicePipeline
 from app.voice.sinks import WavFileSink
-from app.voice.sources import AudioDeviceError, FileSource, PushSource
+from app.voice.sources import FileSource, PushSource
 from ui.shell.workers import GeneratorWorker, start_worker
 
 

@@ -29,14 +29,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from runtimes.child_process import die_with_parent, in_spawner
+from runtimes.errors import PlanFailed
 
 _SIZE = re.compile(r"^(\w+): +(\S+) +(model|compute|output|KV) buffer size = +([\d.]+) MiB")
 _KV_SIZE = re.compile(r"^llama_kv_cache: size = +([\d.]+) MiB")
 MiB = 1 << 20
-
-
-class PlanFailed(RuntimeError):
-    """llama.cpp could not simulate this model and context."""
 
 
 @dataclass(frozen=True)

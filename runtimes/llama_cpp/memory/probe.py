@@ -9,8 +9,9 @@ from __future__ import annotations
 import ctypes
 import re
 
+from runtimes.errors import PlanFailed
 from runtimes.llama_cpp.memory.breakdown import read_breakdown
-from runtimes.llama_cpp.memory.plan import MemoryPlan, PlanFailed, parse_log
+from runtimes.llama_cpp.memory.plan import MemoryPlan, parse_log
 
 _SWA_CELLS = re.compile(r"creating +SWA KV cache, size = (\d+) cells")
 

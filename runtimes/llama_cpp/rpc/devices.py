@@ -17,7 +17,8 @@ import sys
 from dataclasses import asdict, dataclass
 from functools import cache
 
-from runtimes.llama_cpp.rpc.endpoints import CHECK_TIMEOUT_S, RpcEndpointError, check_endpoints, parse_endpoints
+from runtimes.errors import RpcEndpointError
+from runtimes.llama_cpp.rpc.endpoints import CHECK_TIMEOUT_S, check_endpoints, parse_endpoints
 from runtimes.llama_cpp.rpc.layer_split import DeviceShare
 
 PROBE_TIMEOUT_S = 20.0

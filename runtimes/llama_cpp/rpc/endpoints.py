@@ -12,7 +12,7 @@ import socket
 import struct
 from collections.abc import Iterable
 
-from runtimes.errors import LoadFailed
+from runtimes.errors import RpcEndpointError
 
 DEFAULT_PORT = 50052  # rpc-server's default
 CHECK_TIMEOUT_S = 3.0
@@ -21,10 +21,6 @@ CHECK_TIMEOUT_S = 3.0
 _RPC_CMD_HELLO = 14
 _CONN_CAPS_SIZE = 24
 PROTOCOL_MAJOR = 7  # RPC_PROTO_MAJOR_VERSION of the pinned llama.cpp
-
-
-class RpcEndpointError(LoadFailed, ValueError):
-    """An RPC endpoint is malformed, unreachable, busy or speaks another protocol version."""
 
 
 def split_endpoint(endpoint: str) -> tuple[str, int]:

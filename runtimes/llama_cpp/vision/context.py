@@ -23,9 +23,9 @@ from typing import Any
 
 from models.errors import WorkbenchError
 from runtimes.base import CancelToken
-from runtimes.errors import LoadFailed
+from runtimes.errors import ContextFull, ImageError, LoadFailed, PrefillCancelled
 from runtimes.events import Done, Error, Event, GenerationStats
-from runtimes.image_input import ImageError, PreparedImage, prepare_image, read_image_bytes
+from runtimes.image_input import PreparedImage, prepare_image, read_image_bytes
 from runtimes.llama_cpp.generation import generate
 from runtimes.llama_cpp.vision.handlers import handler_class
 from runtimes.llama_cpp.vision.prompt import has_images, message_images, render_vision_prompt
@@ -36,14 +36,6 @@ __all__ = ["VisionContext", "generate_with_images", "has_images", "open_vision"]
 
 DECODED_CACHE = 6  # decoded pictures kept (at most 2048x2048 RGB each, ~12 MB)
 IMAGE_TOKEN = -1  # written into llm.input_ids at image positions: never equal to a real token
-
-
-class ContextFull(WorkbenchError):
-    pass
-
-
-class PrefillCancelled(Exception):
-    pass
 
 
 @dataclass
@@ -271,10 +263,10 @@ def generate_with_images(llm: Any, vision: VisionContext | None, request: TextRe
         yield Error(str(exc), "context")
     except ImageError as exc:  # bad pictures are the user's input, not a crash: say which and why
         yield Error(str(exc), "image")
-    except WorkbenchError as exc:
-        yield Error(str(exc), "vision")
     except PrefillCancelled:
         yield Done(GenerationStats(stop_reason="cancelled"))
+    except WorkbenchError as exc:
+        yield Error(str(exc), "vision")
 
 
 def open_vision(session: Any, plan: Any, verbose: bool) -> VisionContext | None:

@@ -8,7 +8,8 @@ import threading
 import pytest
 
 from app.chat.conversation import ChatConversation
-from app.chat.store import ConversationNotFound, ConversationStore
+from app.chat.store import ConversationStore
+from app.errors import ConversationNotFound
 from app.paths import conversations_db
 from models.errors import WorkbenchError
 from runtimes.requests import Sampling

@@ -20,7 +20,8 @@ from app.compare.arena.run import (
     read_prompts,
     run_arena,
 )
-from app.compare.schedule import Budget, WillNotFit
+from app.compare.schedule import Budget
+from app.errors import WillNotFit
 from models.errors import WorkbenchError
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.options import LlamaLoadOptions

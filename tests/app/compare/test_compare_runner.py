@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from app.cli.compare_cmd import read_text
-from app.compare.compatibility import IncompatibleModels
 from app.compare.results.export import to_csv, to_json, to_markdown
 from app.compare.runner import CompareRunner, CompareSpec, list_runs
+from app.errors import IncompatibleModels
 from runtimes.base import CancelToken
 
 CTX, CHUNKS = 128, 3

@@ -11,7 +11,8 @@ import pytest
 
 from app.cli.compare_cmd import read_text
 from app.compare.runner import CompareRunner, CompareSpec, load_run_records, load_token_kld
-from app.compare.schedule import Budget, WillNotFit
+from app.compare.schedule import Budget
+from app.errors import WillNotFit
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.bench import BenchRequest
 from runtimes.llama_cpp.scoring.logits_eval import LogitsEvalRequest

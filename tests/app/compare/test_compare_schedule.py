@@ -9,13 +9,13 @@ import pytest
 from app.compare.schedule import (
     Budget,
     Demand,
-    WillNotFit,
     estimate_demand,
     next_wave,
     plan_waves,
     refuse_what_cannot_fit,
     threads_per_worker,
 )
+from app.errors import WillNotFit
 from models.gguf.fit_estimate import FitRequest, estimate, shape_from_file
 
 MiB = 2**20

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from app.cli.main import main
-from app.quantize.imatrix_file import ImatrixError, load_imatrix
+from app.errors import ImatrixError
+from app.quantize.imatrix_file import load_imatrix
 from app.quantize.job import quantize_many
 
 

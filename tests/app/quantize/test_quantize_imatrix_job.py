@@ -7,16 +7,10 @@ from importlib.resources import files
 import pytest
 
 from app.cli.main import main
+from app.errors import ImatrixCancelled, ImatrixError
 from app.quantize import imatrix_job
 from app.quantize.imatrix_file import load_imatrix
-from app.quantize.imatrix_job import (
-    ImatrixCancelled,
-    ImatrixError,
-    ImatrixRequest,
-    ProgressParser,
-    is_default_text,
-    run_imatrix,
-)
+from app.quantize.imatrix_job import ImatrixRequest, ProgressParser, is_default_text, run_imatrix
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.native_build import find_tool
 

@@ -7,9 +7,10 @@ import pytest
 
 from app.cli.main import main
 from app.compare.variant_label import variant_label, with_recipes
+from app.errors import RecipeError
 from app.quantize.job import quantize_many
 from app.quantize.recipe_store import all_recipes, delete_recipe, find_recipe, recipe_from_arg, save_recipe
-from app.quantize.recipes import NAME_KEY, PRESETS, RULES_KEY, Recipe, RecipeError, parse_rules
+from app.quantize.recipes import NAME_KEY, PRESETS, RULES_KEY, Recipe, parse_rules
 from runtimes.llama_cpp.native_build import find_tool
 
 

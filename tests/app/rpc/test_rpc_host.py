@@ -12,7 +12,8 @@ import psutil
 import pytest
 
 from app.cli.main import main as cli_main
-from app.rpc.supervisor import RpcHost, RpcHostConfig, RpcHostError
+from app.errors import RpcHostError
+from app.rpc.supervisor import RpcHost, RpcHostConfig
 from runtimes.llama_cpp.native_build import find_tool
 from tests.support.orphans import kill_leftovers, still_running
 from tests.support.paths import REPO_ROOT

@@ -11,9 +11,10 @@ import wave
 import numpy as np
 import pytest
 
+from app.errors import AudioDeviceError
 from app.voice.sentences import SentenceSplitter, speakable
 from app.voice.sinks import PlaybackSink, WavFileSink
-from app.voice.sources import END_OF_UTTERANCE, AudioDeviceError, FileSource, PushSource
+from app.voice.sources import END_OF_UTTERANCE, FileSource, PushSource
 from app.voice.timeline import StageClock, TurnTimeline, union_length
 from app.voice.vad_stage import RecentAudio
 from models.errors import WorkbenchError

@@ -31,8 +31,7 @@ from app.voice.sinks import PlaybackSink, WavFileSink
 from app.voice.sources import FileSource, PushSource
 from app.voice.stages import SpeechToText
 from app.voice.vad_stage import VadSettings
-from models.errors import WorkbenchError
-from models.voice.tts_catalog import VoiceNotDownloaded
+from models.errors import VoiceNotDownloaded, WorkbenchError
 from runtimes.requests import Sampling
 from tests.support.voice_helpers import RATE, ScriptedTranscriber, espeak_speech, read_wav, spoken_wav, write_wav
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from models.download.fetch import RetryPolicy, StopFlag
-from models.download.file import DownloadTarget, NotEnoughDisk, check_disk_space, download_file
+from models.download.file import DownloadTarget, check_disk_space, download_file
 from models.download.paths import blob_path, repo_folder, safe_relpath
+from models.errors import DownloadCancelled, HashMismatch, HubError, NotEnoughDisk, UnsafeFileName
 from models.hub.client import HubClient
-from models.hub.errors import DownloadCancelled, HashMismatch, HubError, UnsafeFileName
 from tests.support.fake_hub import COMMIT
 from tests.support.fake_hub import DEMO_REPO as REPO
 

@@ -15,7 +15,7 @@ from cryptography.x509.oid import NameOID
 
 from models.download import http as download_http
 from models.download.fetch import RetryPolicy, fetch_to_part
-from models.hub.errors import HubError
+from models.errors import HubError
 from tests.support.fake_hub import DEMO_REPO as REPO
 from tests.support.fake_hub import FakeHub, FakeRepo
 

@@ -21,7 +21,7 @@ from models.download.fetch import RetryPolicy
 from models.download.jobs import DownloadJob
 from models.download.journal import DownloadJournal
 from models.download.manager import DownloadManager
-from models.hub.errors import HashMismatch
+from models.errors import HashMismatch
 from models.hub.quants import group_quants, pick
 from tests.support.fake_hub import DEMO_REPO as REPO
 from tests.support.fake_hub import FakeRepo

@@ -161,7 +161,8 @@ def test_llama_cpp_log_sizes_are_parsed():
 
 
 def test_llama_cpp_refusing_a_file_is_a_clear_error_not_a_crash(tmp_path):
-    from runtimes.llama_cpp.memory.plan import PlanFailed, plan_memory
+    from runtimes.errors import PlanFailed
+    from runtimes.llama_cpp.memory.plan import plan_memory
 
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF" + bytes(100))

@@ -10,7 +10,8 @@ import pytest
 import models.demo.draft_pair as pair_module
 from models.demo.draft_pair import write_pair
 from models.demo.vocab import build_vocab
-from models.gguf.vocab_compat import IncompatibleDraft, check_draft, draft_choices, library_draft_choices
+from models.errors import IncompatibleDraft
+from models.gguf.vocab_compat import check_draft, draft_choices, library_draft_choices
 from models.library.scan import scan_library
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.llama_cpp.speculative.options import SpeculativeOptions

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.errors import ModelFileError
+from models.errors import HubError, ModelFileError
 from models.gguf.validate import validate_gguf
-from models.hub.errors import HubError
 from models.hub.files import HubFile
 from models.hub.header import read_remote_header
 from models.hub.quants import group_quants, pick, quant_of

@@ -10,7 +10,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from app.cli.main import main
-from models.hub.token import TokenStoreUnavailable, delete_token, get_token, store_token, token_status
+from models.errors import TokenStoreUnavailable
+from models.hub.token import delete_token, get_token, store_token, token_status
 
 SECRET = "hf_SECRETsecretSECRET123"
 

@@ -20,8 +20,9 @@ from runtimes.coreml.bench import (  # noqa: E402
     run_bench,
     speedup_column,
 )
-from runtimes.coreml.inputs import BadInput, make_inputs  # noqa: E402
+from runtimes.coreml.inputs import make_inputs  # noqa: E402
 from runtimes.coreml.options import CoreMLLoadOptions, compute_units_of  # noqa: E402
+from runtimes.errors import BadInput  # noqa: E402
 from runtimes.events import Metrics  # noqa: E402
 from runtimes.latency_bench import WARMUP_RUNS  # noqa: E402
 from runtimes.registry import get_runtime  # noqa: E402

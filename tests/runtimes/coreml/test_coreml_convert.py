@@ -11,7 +11,8 @@ import pytest
 pytest.importorskip("coremltools", reason="coremltools is a project dependency; run scripts/setup.sh")
 
 from models.demo.coreml import CLASSES, INPUT_SHAPE, MIL_NAME, TORCH_NAME, build_demo_coreml, demo_program  # noqa: E402
-from models.tensor.coreml_convert import ConversionError, convert_torch_module, save_mil_program  # noqa: E402
+from models.errors import ConversionError  # noqa: E402
+from models.tensor.coreml_convert import convert_torch_module, save_mil_program  # noqa: E402
 from runtimes.registry import runtime_for  # noqa: E402
 from tests.runtimes.coreml.test_coreml_predict import reference_probs  # noqa: E402
 

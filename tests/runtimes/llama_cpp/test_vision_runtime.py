@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from models.demo.mmproj import MmprojSpec, write_mmproj
-from models.errors import ModelFileError
-from models.library.mmproj_pairing import MmprojMismatch, read_mmproj
+from models.errors import MmprojMismatch, ModelFileError
+from models.library.mmproj_pairing import read_mmproj
 from runtimes.events import Done, Error, Token
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.registry import get_runtime

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.voice.tts_catalog import CATALOG, VoiceNotDownloaded, locate_voice
+from models.errors import VoiceNotDownloaded
+from models.voice.tts_catalog import CATALOG, locate_voice
 from runtimes.base import CancelToken, Capability
 from runtimes.events import AudioChunk, Done, Error
 from runtimes.registry import get_runtime

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.quantize.imatrix_file import ImatrixError, load_imatrix
+from app.errors import ImatrixError
+from app.quantize.imatrix_file import load_imatrix
 from app.quantize.library_targets import QuantizeRequest, default_out_dir, output_for, why_not_quantizable
 from models.gguf.info import read_gguf_info
 from models.hub.client import HubClient

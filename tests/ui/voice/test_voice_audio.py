@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from app.voice.sources import AudioDeviceError, PushSource
+from app.errors import AudioDeviceError
+from app.voice.sources import PushSource
 from runtimes.base import CancelToken
 from runtimes.events import AudioChunk, Done
 from runtimes.requests import SynthesisRequest

@@ -11,7 +11,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QToolButton, QWidget
 
-from runtimes.image_input import ImageError, read_image_bytes
+from runtimes.errors import ImageError
+from runtimes.image_input import read_image_bytes
 from runtimes.requests import Image
 from ui.chat.widgets.images import THUMB_PX, ImageThumb, to_qimage
 from ui.shell.workers import GeneratorWorker, start_worker

@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from runtimes.image_input import ImageError, prepare_image
+from runtimes.errors import ImageError
+from runtimes.image_input import prepare_image
 from runtimes.requests import Image
 from ui.shell.workers import GeneratorWorker, start_worker
 

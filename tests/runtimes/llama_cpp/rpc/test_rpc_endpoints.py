@@ -11,8 +11,9 @@ import time
 import pytest
 
 from app.cli.load_args import add_load_args, load_options
+from runtimes.errors import RpcEndpointError
 from runtimes.llama_cpp.options import LlamaLoadOptions
-from runtimes.llama_cpp.rpc.endpoints import RpcEndpointError, hello, parse_endpoints
+from runtimes.llama_cpp.rpc.endpoints import hello, parse_endpoints
 from runtimes.network import is_loopback
 
 
