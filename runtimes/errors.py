@@ -37,3 +37,9 @@ class UnknownModelKind(WorkbenchError):
     def __init__(self, model: str, known: dict[str, tuple[str, ...]]) -> None:
         kinds = "; ".join(f"{name}: {', '.join(s)}" for name, s in known.items() if s)
         super().__init__(f"no runtime loads {model!r}; known kinds: {kinds}")
+
+
+
+class UnsupportedRequest(TypeError):
+    """A session was given a request type it has no handler for: a caller's bug, so a TypeError.
+    The message names the types the session does run (runtimes.dispatch)."""
