@@ -1,7 +1,7 @@
 """From a request's type to the session method that runs it: one table per session class.
 
 Sessions used to pick a method with a ladder of isinstance checks on the request,
-checks, each with its own words for a request it could not run. A table built
+each with its own words for a request it could not run. A table built
 once per class costs one dict lookup per ``run`` (an ONNX run may take 0.1 ms,
 so dispatch must stay cheap) and, for a type it lacks, names every type it has.
 """
