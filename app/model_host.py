@@ -11,9 +11,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from runtimes.base import CancelToken, Session
+from runtimes.base import CancelToken, LoadOptions, Session
 from runtimes.errors import WorkerCrashed
 from runtimes.registry import get_runtime
 
@@ -23,7 +22,7 @@ class LoadedModel:
     path: Path
     runtime: str
     device: str
-    options: Any
+    options: LoadOptions
     session: Session
 
     @property
@@ -41,7 +40,7 @@ class ModelHost:
     def current(self) -> LoadedModel | None:
         return self._current
 
-    def load(self, runtime: str, path: Path, options: Any, cancel: CancelToken | None = None) -> LoadedModel:
+    def load(self, runtime: str, path: Path, options: LoadOptions, cancel: CancelToken | None = None) -> LoadedModel:
         """Replace the current model with ``path``; the old worker is closed first
         so two models never compete for memory."""
         self.unload()

@@ -13,7 +13,9 @@ A ``Session`` owns one loaded model. ``run(request, cancel)`` is a generator of
 typed events (:mod:`runtimes.events`) and checks ``cancel`` between units of
 work (tokens, segments, chunks). The request type depends on the capability:
 :class:`TextRequest` for text generation; transcription, tensor inference and
-speech synthesis bring their own request dataclasses. ``close()`` frees
+speech synthesis bring their own request dataclasses (all in
+:data:`runtimes.requests.Request`). A session lists the types it runs, each with
+its method, in ``handlers`` (:mod:`runtimes.dispatch`). ``close()`` frees
 everything. ``stats`` holds load time and peak memory of the hosting process.
 """
 
@@ -25,9 +27,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
+from runtimes.dispatch import RequestHandlers
 from runtimes.events import Event
+
+if TYPE_CHECKING:
+    from runtimes.requests import Request
 
 
 class Capability(enum.StrEnum):
@@ -102,14 +108,19 @@ class SessionStats:
 
 
 class Session(abc.ABC):
-    """One loaded model. Not thread-safe: one ``run`` at a time."""
+    """One loaded model. Not thread-safe: one ``run`` at a time.
+
+    ``handlers`` maps each request type the session runs to the method that runs it;
+    a session that only forwards requests (the worker host) overrides ``run`` instead."""
 
     stats: SessionStats
     info: dict[str, Any]
+    handlers: ClassVar[RequestHandlers] = RequestHandlers("this session", {})
 
-    @abc.abstractmethod
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        """Yield events for ``request`` until a Done or Error event."""
+    def run(self, request: Request, cancel: CancelToken | None = None) -> Iterator[Event]:
+        """Yield events for ``request`` until a Done or Error event; UnsupportedRequest
+        (a TypeError) for a request type not in ``handlers``."""
+        return self.handlers.handler_for(request)(self, request, cancel)
 
     @abc.abstractmethod
     def close(self) -> None:
@@ -129,6 +140,13 @@ class LoadOptions:
     device: str = "cpu"
     n_threads: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def required(cls, options: LoadOptions, runtime: str) -> Self:
+        """``options`` as this class: for a runtime that takes no other kind (TypeError if it got one)."""
+        if not isinstance(options, cls):
+            raise TypeError(f"the {runtime} runtime takes {cls.__name__}")
+        return options
 
 
 @dataclass
@@ -156,8 +174,8 @@ class BenchRun:
     """
 
     label: str
-    options: Any
-    request: Any
+    options: LoadOptions
+    request: Request
 
 
 class Runtime(abc.ABC):
@@ -201,13 +219,13 @@ class Runtime(abc.ABC):
     def devices(self) -> list[Device]: ...
 
     @abc.abstractmethod
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         """Load ``model`` in the current process."""
 
-    def validate(self, model: Path, options: Any) -> None:  # noqa: B027 (optional hook)
+    def validate(self, model: Path, options: LoadOptions) -> None:  # noqa: B027 (optional hook)
         """Raise a WorkbenchError before any worker is started. Default: no check."""
 
-    def load(self, model: Path, options: Any, cancel: CancelToken | None = None) -> Session:
+    def load(self, model: Path, options: LoadOptions, cancel: CancelToken | None = None) -> Session:
         """Load ``model`` in its own worker process; ``cancel`` aborts loading."""
         from runtimes.worker.host import WorkerSession
 

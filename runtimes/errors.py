@@ -101,3 +101,8 @@ class UnsupportedLanguage(WorkbenchError):
 
 class TranscriptionFailed(WorkbenchError):
     """whisper.cpp returned an error."""
+
+
+class UnsupportedRequest(WorkbenchError, TypeError):
+    """A session was given a request type it has no handler for: a caller's bug, so a TypeError.
+    The message names the types the session does run (runtimes.dispatch)."""

@@ -1,9 +1,18 @@
-"""Request types, one per capability. Plain dataclasses: they cross the pipe."""
+"""Request types, one per capability, and :data:`Request`, every type a session runs.
+Plain dataclasses: they cross the pipe."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
+
+if TYPE_CHECKING:
+    from runtimes.coreml.bench import CoreMLBenchRequest
+    from runtimes.llama_cpp.bench import BenchRequest
+    from runtimes.llama_cpp.scoring.logits_eval import LogitsEvalRequest
+    from runtimes.llama_cpp.speculative.options import PlainRequest
+    from runtimes.onnx.bench import OnnxBenchRequest
+    from runtimes.whisper_cpp.bench import WhisperBenchRequest
 
 
 @dataclass
@@ -119,3 +128,21 @@ class SynthesisRequest:
     text: str
     voice: str = ""
     speed: float = 1.0
+
+
+# Every request some session runs; each session's ``handlers`` says which of them it takes.
+# The runtime-specific ones (benchmarks, scoring) live beside the code that runs them and
+# import this module, so they are named here as forward references.
+Request: TypeAlias = Union[
+    TextRequest,
+    TranscribeRequest,
+    VadRequest,
+    TensorRequest,
+    SynthesisRequest,
+    "PlainRequest",
+    "BenchRequest",
+    "LogitsEvalRequest",
+    "WhisperBenchRequest",
+    "OnnxBenchRequest",
+    "CoreMLBenchRequest",
+]

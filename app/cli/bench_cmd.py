@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.load_args import add_load_args
-from runtimes.base import BenchSpec, CancelToken
+from runtimes.base import BenchSpec, CancelToken, Session
 from runtimes.events import Done, Error, Metrics
 from runtimes.registry import runtime_for
+from runtimes.requests import Request
 
 HELP = "benchmark a model: llama-bench's tests for GGUF, latency or real-time factor for the others"
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _collect(session: Any, request: Any, label: str) -> list[dict[str, Any]] | None:
+def _collect(session: Session, request: Request, label: str) -> list[dict[str, Any]] | None:
     cancel = CancelToken()
     events = session.run(request, cancel)
     try:

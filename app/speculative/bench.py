@@ -28,7 +28,7 @@ from runtimes.events import Done, Error, GenerationStats, Token
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.llama_cpp.speculative.options import PlainRequest, SpeculativeOptions
 from runtimes.registry import get_runtime
-from runtimes.requests import Sampling, TextRequest
+from runtimes.requests import Request, Sampling, TextRequest
 
 DEFAULT_PROMPTS = (
     "Once upon a time, in a small village by the sea,",
@@ -143,7 +143,7 @@ class BenchProgress:
     mode: str = ""
 
 
-def generate_once(session: Session, request: Any, cancel: CancelToken | None) -> Run:
+def generate_once(session: Session, request: Request, cancel: CancelToken | None) -> Run:
     t0 = time.perf_counter()
     tokens: list[int] = []
     done: Done | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from runtimes.base import LoadOptions
 from runtimes.coreml.platform_support import COMPUTE_UNITS
@@ -28,7 +27,7 @@ class CoreMLLoadOptions(LoadOptions):
         self.compute_units = compute_unit_name(self.compute_units)
 
 
-def compute_units_of(options: Any) -> str:
+def compute_units_of(options: LoadOptions) -> str:
     """The compute unit any LoadOptions asks for: CoreMLLoadOptions.compute_units,
     else ``extra["compute_units"]``, else ``device`` ("cpu" -> CPU_ONLY, or a unit name)."""
     if isinstance(options, CoreMLLoadOptions):

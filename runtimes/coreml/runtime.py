@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, Runtime, Session
+from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.errors import NotSupported
 from runtimes.registry import register_runtime
 
@@ -50,7 +50,7 @@ class CoreMLRuntime(Runtime):
 
         return describe(open_coreml(Path(model)))
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: LoadOptions) -> None:
         """Check the file, the options and the platform before a worker is spawned."""
         from runtimes.coreml.options import compute_units_of
         from runtimes.coreml.package_check import open_coreml
@@ -58,7 +58,7 @@ class CoreMLRuntime(Runtime):
         open_coreml(Path(model))
         self._require_unit(compute_units_of(options))
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         from runtimes.coreml.options import compute_units_of
         from runtimes.coreml.package_check import open_coreml
         from runtimes.coreml.session import CoreMLSession

@@ -15,6 +15,7 @@ from runtimes.coreml.ct_import import import_coremltools
 from runtimes.coreml.features import describe_feature
 from runtimes.coreml.inputs import make_inputs
 from runtimes.coreml.package_check import CoreMLFile
+from runtimes.dispatch import RequestHandlers
 from runtimes.errors import BadInput, LoadFailed
 from runtimes.events import Done, Error, Event, GenerationStats, Metrics
 from runtimes.memory import own_peak_rss
@@ -42,20 +43,13 @@ class CoreMLSession(Session):
             "outputs": [describe_feature(f) for f in model.spec.description.output],
         }
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        if isinstance(request, TensorRequest):
-            return self._predict_once(request)
-        if isinstance(request, CoreMLBenchRequest):
-            return self._bench(request, cancel)
-        raise TypeError(f"the coreml runtime takes TensorRequest or CoreMLBenchRequest, not {type(request).__name__}")
-
     def _predictor(self, inputs: dict[str, Any]) -> Any:
         if self._stateful:  # stateful models (KV caches) need a state object per prediction run
             state = self.model.make_state()
             return lambda: self.model.predict(inputs, state=state)
         return lambda: self.model.predict(inputs)
 
-    def _predict_once(self, request: TensorRequest) -> Iterator[Event]:
+    def _predict_once(self, request: TensorRequest, cancel: CancelToken | None) -> Iterator[Event]:
         try:
             predict = self._predictor(make_inputs(self.file.spec, request))
         except BadInput as exc:  # the session stays usable for the next request
@@ -92,6 +86,8 @@ class CoreMLSession(Session):
             if isinstance(event, Done) and event.result:
                 event.result[0]["peak_rss_mib"] = own_peak_rss() / 2**20
             yield event
+
+    handlers = RequestHandlers("the coreml runtime", {TensorRequest: _predict_once, CoreMLBenchRequest: _bench})
 
     def close(self) -> None:
         self.model = None

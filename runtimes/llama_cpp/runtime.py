@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, Runtime, Session
+from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.registry import register_runtime
+
+if TYPE_CHECKING:
+    from runtimes.llama_cpp.vision.setup import VisionPlan
 
 
 @register_runtime
@@ -30,26 +33,29 @@ class LlamaCppRuntime(Runtime):
 
         return list_devices()
 
-    def validate(self, model: Path, options: Any) -> Any:
+    def validate(self, model: Path, options: LoadOptions) -> None:
+        self._vision_plan(model, options)
+
+    def _vision_plan(self, model: Path, options: LoadOptions) -> VisionPlan | None:
         """Check the model (and its mmproj) before a worker starts; returns the VisionPlan."""
         from models.gguf.validate import validate_gguf  # lazy: gguf+numpy cost ~0.2 s at startup
         from runtimes.llama_cpp.speculative.options import check_speculative
         from runtimes.llama_cpp.vision.setup import plan_vision
 
         header = validate_gguf(model)
-        if not isinstance(options, LlamaLoadOptions):
-            raise TypeError("the llama.cpp runtime takes LlamaLoadOptions")
-        check_speculative(str(model), options.speculative)  # a mismatched draft is refused here
-        return plan_vision(model, header, options.mmproj, options.chat_handler)
+        llama = LlamaLoadOptions.required(options, self.name)
+        check_speculative(str(model), llama.speculative)  # a mismatched draft is refused here
+        return plan_vision(model, header, llama.mmproj, llama.chat_handler)
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         from runtimes.llama_cpp.session import LlamaSession
         from runtimes.worker import child
 
         model = Path(model)
-        vision = self.validate(model, options)
+        vision = self._vision_plan(model, options)
         # In a worker all output goes to its log file, so let llama.cpp talk.
-        return LlamaSession(model, options, verbose=child.IN_WORKER, vision=vision)
+        return LlamaSession(model, LlamaLoadOptions.required(options, self.name), verbose=child.IN_WORKER,
+                            vision=vision)
 
     def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
         from runtimes.llama_cpp.bench import BenchRequest

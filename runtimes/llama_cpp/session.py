@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.dispatch import RequestHandlers
 from runtimes.errors import LoadFailed
 from runtimes.events import Event
 from runtimes.llama_cpp.bench import BenchRequest, run_bench
@@ -94,20 +95,28 @@ class LlamaSession(Session):
             self.info.update(self.speculator.info())
         self.vision = open_vision(self, vision, verbose)  # None: text only
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        if isinstance(request, TextRequest) and has_images(request.messages):
+    def _text(self, request: TextRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        if has_images(request.messages):
             return generate_with_images(self.llm, self.vision, request, cancel, self.info.get("vision_warning"))
-        if isinstance(request, TextRequest) and self.speculator is not None:
+        if self.speculator is not None:
             return self.speculator.generate(request, cancel)
-        if isinstance(request, PlainRequest):
-            return generate(self.llm, request.request, cancel)
-        if isinstance(request, TextRequest):
-            return generate(self.llm, request, cancel)
-        if isinstance(request, BenchRequest):
-            return run_bench(self.llm, self.model, self.options, self.n_threads, request, cancel)
-        if isinstance(request, LogitsEvalRequest):
-            return run_logits_eval(self.llm, self.n_threads, request, cancel)
-        raise TypeError(f"the llama.cpp runtime cannot run {type(request).__name__}")
+        return generate(self.llm, request, cancel)
+
+    def _plain(self, request: PlainRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        return generate(self.llm, request.request, cancel)
+
+    def _bench(self, request: BenchRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        return run_bench(self.llm, self.model, self.options, self.n_threads, request, cancel)
+
+    def _logits_eval(self, request: LogitsEvalRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        return run_logits_eval(self.llm, self.n_threads, request, cancel)
+
+    handlers = RequestHandlers("the llama.cpp runtime", {
+        TextRequest: _text,
+        PlainRequest: _plain,
+        BenchRequest: _bench,
+        LogitsEvalRequest: _logits_eval,
+    })
 
     def close(self) -> None:
         speculator, self.speculator = getattr(self, "speculator", None), None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from runtimes.base import LoadOptions
 
@@ -40,7 +39,7 @@ class OnnxLoadOptions(LoadOptions):
         return self.providers or (self.device,)
 
 
-def onnx_options(options: Any) -> OnnxLoadOptions:
+def onnx_options(options: LoadOptions) -> OnnxLoadOptions:
     """OnnxLoadOptions as they are; a plain LoadOptions (what generic callers
     such as ``workbench infer`` pass) by its device, threads and
     ``extra["providers"]``."""

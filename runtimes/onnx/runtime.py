@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, Runtime, Session
+from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.onnx.options import OnnxLoadOptions, onnx_options
 from runtimes.registry import register_runtime
 
@@ -48,14 +48,14 @@ class OnnxRuntime(Runtime):
 
         return provider_devices()
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: LoadOptions) -> None:
         from models.tensor.onnx_validate import validate_onnx
         from runtimes.onnx.providers import resolve
 
         validate_onnx(model)
         resolve(onnx_options(options).provider_names)
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         from runtimes.onnx.session import OnnxSession
 
         return OnnxSession(Path(model), onnx_options(options))

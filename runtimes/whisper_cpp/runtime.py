@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, Runtime, Session
+from runtimes.base import Availability, BenchRun, BenchSpec, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.registry import register_runtime
 
 
@@ -44,10 +44,10 @@ class WhisperCppRuntime(Runtime):
 
         return validate_whisper_model(model).as_dict()
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: LoadOptions) -> None:
         self._check(Path(model), options)
 
-    def _check(self, model: Path, options: Any) -> dict[str, Any]:
+    def _check(self, model: Path, options: LoadOptions) -> dict[str, Any]:
         """Refuse a malformed file (whisper.cpp may abort on one) or options this build cannot honour."""
         from models.whisper.validate import validate_whisper_model
         from runtimes.errors import NotSupported
@@ -59,19 +59,19 @@ class WhisperCppRuntime(Runtime):
             # ggml_conv_1d builds an F16 im2col, and the CPU kernel asserts F16 weights: abort().
             raise NotSupported(f"{model.name}: whisper.cpp cannot run all-F32 models (its convolution aborts on "
                                "F32 weights, whisper.cpp issue #2557); use the F16 or a quantized file")
-        if not isinstance(options, WhisperLoadOptions):
-            raise TypeError("the whisper.cpp runtime takes WhisperLoadOptions")
-        if options.use_gpu:
+        if WhisperLoadOptions.required(options, self.name).use_gpu:
             gpu = next(d for d in list_devices() if d.id == "gpu")
             if not gpu.available:
                 raise NotSupported(f"whisper.cpp cannot use the GPU: {gpu.reason}")
         return description
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
+        from runtimes.whisper_cpp.options import WhisperLoadOptions
         from runtimes.whisper_cpp.session import WhisperSession
 
         model = Path(model)
-        return WhisperSession(model, options, self._check(model, options))
+        description = self._check(model, options)
+        return WhisperSession(model, WhisperLoadOptions.required(options, self.name), description)
 
     def bench_runs(self, model: Path, spec: BenchSpec) -> list[BenchRun]:
         from runtimes.whisper_cpp.bench import WhisperBenchRequest, bench_audio

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.dispatch import RequestHandlers
 from runtimes.events import Event
-from runtimes.requests import TranscribeRequest
+from runtimes.requests import Request, TranscribeRequest
 from runtimes.whisper_cpp.bench import WhisperBenchRequest, run_bench
 from runtimes.whisper_cpp.engine import WhisperEngine
 from runtimes.whisper_cpp.options import WhisperLoadOptions
@@ -44,14 +45,18 @@ class WhisperSession(Session):
             **{k: description[k] for k in ("n_params", "n_vocab", "n_audio_layer", "n_text_layer") if k in description},
         }
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+    def run(self, request: Request, cancel: CancelToken | None = None) -> Iterator[Event]:
         if self.engine.ctx is None:
             raise RuntimeError("the session is closed")
-        if isinstance(request, TranscribeRequest):
-            return transcribe(self.engine, request, self.n_threads, self.stats.load_seconds, cancel)
-        if isinstance(request, WhisperBenchRequest):
-            return run_bench(self.engine, self.model, self.n_threads, self.stats.load_seconds, request, cancel)
-        raise TypeError(f"the whisper.cpp runtime cannot run {type(request).__name__}")
+        return super().run(request, cancel)
+
+    def _transcribe(self, request: TranscribeRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        return transcribe(self.engine, request, self.n_threads, self.stats.load_seconds, cancel)
+
+    def _bench(self, request: WhisperBenchRequest, cancel: CancelToken | None) -> Iterator[Event]:
+        return run_bench(self.engine, self.model, self.n_threads, self.stats.load_seconds, request, cancel)
+
+    handlers = RequestHandlers("the whisper.cpp runtime", {TranscribeRequest: _transcribe, WhisperBenchRequest: _bench})
 
     def close(self) -> None:
         engine = getattr(self, "engine", None)

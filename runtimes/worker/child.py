@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from runtimes.base import CancelToken
+from runtimes.base import CancelToken, LoadOptions
 from runtimes.child_process import die_with_parent
 from runtimes.events import Error
 from runtimes.worker.event_batcher import EventBatcher
+from runtimes.worker.messages import Close, Loaded, LoadError, ToWorker
 
 IN_WORKER = False  # set in the child so runtimes may log freely to its log file
 
@@ -53,7 +55,8 @@ def _describe(exc: BaseException, log_path: str) -> str:
     return f"{message} ({tail[-1].strip()})" if tail else message
 
 
-def main(conn: Any, runtime_name: str, model: str, options: Any, shared: SharedState, log_path: str) -> None:
+def main(conn: Connection, runtime_name: str, model: str, options: LoadOptions, shared: SharedState,
+         log_path: str) -> None:
     global IN_WORKER
     IN_WORKER = True
     die_with_parent()  # daemon=True only helps when the parent exits cleanly
@@ -63,21 +66,21 @@ def main(conn: Any, runtime_name: str, model: str, options: Any, shared: SharedS
     try:
         session = get_runtime(runtime_name).open_session(Path(model), options)
     except Exception as exc:  # report any load failure; the parent raises it
-        conn.send(("load_error", _describe(exc, log_path)))
+        conn.send(LoadError(_describe(exc, log_path)))
         return
-    conn.send(("loaded", session.info, session.stats))
+    conn.send(Loaded(session.info, session.stats))
     token = SharedCancelToken(shared.cancel)
     batch = EventBatcher(conn)
     while True:
         try:
-            kind, *payload = conn.recv()
+            message: ToWorker = conn.recv()
         except (EOFError, OSError):
             break  # parent went away
-        if kind == "close":
+        if isinstance(message, Close):
             break
         shared.units.value = 0
         try:
-            for event in session.run(payload[0], token):
+            for event in session.run(message.request, token):
                 shared.units.value += 1
                 batch.add(event)
         except Exception as exc:  # the session stays usable; report and go on

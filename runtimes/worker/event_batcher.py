@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from runtimes.events import Done, Error
+from runtimes.worker.messages import Events
 
 
 class EventBatcher:
@@ -54,7 +55,7 @@ class EventBatcher:
 
     def _send(self, now: float) -> None:
         if self._events:
-            self._conn.send(("events", self._events))
+            self._conn.send(Events(self._events))
             self._events = []
         self._last_send = now
 

@@ -19,14 +19,18 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.base import CancelToken, LoadOptions, Session, SessionStats
 from runtimes.child_process import in_spawner
 from runtimes.errors import LoadCancelled, LoadFailed, WorkerCrashed
 from runtimes.events import Done, Error, Event
 from runtimes.worker import child
 from runtimes.worker.exit_reason import describe_exit, read_log_tail
+from runtimes.worker.messages import Close, Events, FromWorker, Loaded, LoadError, Run
+
+if TYPE_CHECKING:
+    from runtimes.requests import Request
 
 _POLL_S = 0.05
 
@@ -80,7 +84,7 @@ class WorkerSession(Session):
         cls,
         runtime_name: str,
         model: Path,
-        options: Any,
+        options: LoadOptions,
         cancel: CancelToken | None = None,
     ) -> WorkerSession:
         ctx = mp.get_context("spawn")
@@ -111,19 +115,25 @@ class WorkerSession(Session):
         while True:
             if cancel is not None and cancel.cancelled:
                 raise LoadCancelled()
-            message = self._receive()
-            if message is None:
-                continue
-            kind, *payload = message
-            if kind == "loaded":
-                self.info, child_stats = payload
-                self.stats.peak_rss_bytes = child_stats.peak_rss_bytes
-                self.stats.vram_bytes = child_stats.vram_bytes
-                return
-            if kind == "load_error":
-                raise LoadFailed(payload[0])
+            match self._receive():
+                case Loaded(info, child_stats):
+                    self.info = info
+                    self.stats.peak_rss_bytes = child_stats.peak_rss_bytes
+                    self.stats.vram_bytes = child_stats.vram_bytes
+                    return
+                case LoadError(message):
+                    raise LoadFailed(message)
 
-    def _receive(self) -> tuple | None:
+    def _receive_events(self) -> list[Event] | None:
+        """The next batch of a run's events, None on timeout; raises WorkerCrashed if the child died."""
+        message = self._receive()
+        if message is None:
+            return None
+        if isinstance(message, Events):
+            return message.events
+        raise RuntimeError(f"the worker sent {type(message).__name__} during a run")
+
+    def _receive(self) -> FromWorker | None:
         """One message, None on timeout; raises WorkerCrashed if the child died."""
         try:
             if self._conn.poll(_POLL_S):
@@ -135,7 +145,7 @@ class WorkerSession(Session):
                 return None
         raise self._crashed()
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
+    def run(self, request: Request, cancel: CancelToken | None = None) -> Iterator[Event]:
         if self._closed:
             raise LoadFailed("session is closed")
         if not self._process.is_alive():  # died while idle: say so instead of writing to a dead pipe
@@ -143,7 +153,7 @@ class WorkerSession(Session):
         self._shared.cancel.value = 0
         self.units_at_cancel = None
         try:
-            self._conn.send(("run", request))
+            self._conn.send(Run(request))
         except (BrokenPipeError, ConnectionResetError, EOFError):  # died just now
             raise self._crashed() from None
         finished = False
@@ -152,12 +162,12 @@ class WorkerSession(Session):
             while True:
                 if cancel is not None and cancel.cancelled and not self._shared.cancel.value:
                     self._request_cancel()
-                message = self._receive()
-                if message is None:
+                events = self._receive_events()
+                if events is None:
                     self._check_stall(last_message)
                     continue
                 last_message = time.monotonic()
-                for event in message[1]:
+                for event in events:
                     if isinstance(event, Done):
                         self.stats.peak_rss_bytes = max(self.stats.peak_rss_bytes, event.stats.peak_rss_bytes)
                     finished = isinstance(event, (Done, Error))
@@ -185,8 +195,8 @@ class WorkerSession(Session):
         self._request_cancel()
         try:
             while True:
-                message = self._receive()
-                if message is not None and isinstance(message[1][-1], (Done, Error)):
+                events = self._receive_events()
+                if events is not None and isinstance(events[-1], (Done, Error)):
                     return
         except WorkerCrashed:
             return
@@ -203,7 +213,7 @@ class WorkerSession(Session):
         self._closed = True
         try:
             if self._process.is_alive():
-                self._conn.send(("close",))
+                self._conn.send(Close())
                 self._process.join(timeout=5.0)
         except (OSError, EOFError, BrokenPipeError):
             pass

@@ -14,7 +14,7 @@ class Pipe:
         self.messages: list[list] = []
 
     def send(self, message) -> None:
-        self.messages.append(message[1])
+        self.messages.append(message.events)
 
     @property
     def events(self) -> list:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from runtimes.base import Session
 from runtimes.errors import WorkerCrashed
 from runtimes.events import Done, Error, Token
+from runtimes.requests import Request
 from ui.chat.model_loader import failure_details
 from ui.shell.workers import GeneratorWorker, start_worker
 
@@ -48,7 +49,7 @@ class ChatGeneration(QObject):
     def running(self) -> bool:
         return self._worker is not None
 
-    def start(self, session: Session, request: Any) -> None:
+    def start(self, session: Session, request: Request) -> None:
         if self.running:
             raise RuntimeError("a reply is already being generated")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from app.model_host import ModelHost
 from models.errors import ModelFileError, WorkbenchError
+from runtimes.base import LoadOptions
 from runtimes.errors import LoadCancelled, WorkerCrashed
 from ui.shell.workers import GeneratorWorker, start_worker
 
@@ -19,7 +19,7 @@ from ui.shell.workers import GeneratorWorker, start_worker
 class LoadRequest:
     path: Path
     runtime: str
-    options: Any
+    options: LoadOptions
 
 
 def _sentence(text: str) -> str:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtTextToSpeech import QTextToSpeech
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.dispatch import RequestHandlers
 from runtimes.errors import LoadFailed
 from runtimes.events import AudioChunk, Done, Error, Event, GenerationStats
 from runtimes.requests import SynthesisRequest
@@ -82,11 +83,6 @@ class OsVoiceSession(Session):
         self.info: dict[str, Any] = {"engine": f"os:{engine}",
                                      "voices": [v.name() for v in self.driver.tts.availableVoices()]}
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        if not isinstance(request, SynthesisRequest):
-            raise TypeError(f"the OS voice cannot run a {type(request).__name__}")
-        return self._speak(request, cancel)
-
     def _drain(self) -> None:
         while True:
             try:
@@ -131,6 +127,8 @@ class OsVoiceSession(Session):
         stats = GenerationStats(ttft_s=(started or t0) - t0, gen_s=time.perf_counter() - t0,
                                 stop_reason="cancelled" if cancel is not None and cancel.cancelled else "eos")
         yield Done(stats, {"audio_s": spoken, "engine": self.engine, "played_by_os": True})
+
+    handlers = RequestHandlers("the OS voice", {SynthesisRequest: _speak})
 
     def close(self) -> None:
         driver, self.driver = getattr(self, "driver", None), None

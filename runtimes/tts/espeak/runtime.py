@@ -8,9 +8,8 @@ per-request choice.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from runtimes.base import Availability, Capability, Device, Runtime, Session
+from runtimes.base import Availability, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.errors import RuntimeUnavailable
 from runtimes.registry import register_runtime
 from runtimes.tts.options import TtsLoadOptions
@@ -44,16 +43,15 @@ class EspeakRuntime(Runtime):
     def devices(self) -> list[Device]:
         return [Device("cpu", "cpu", "espeak-ng formant synthesis (CPU only)")]
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: LoadOptions) -> None:
         from runtimes.errors import LoadFailed
         from runtimes.tts.espeak.lib import is_espeak_data
 
-        if not isinstance(options, TtsLoadOptions):
-            raise TypeError("the espeak-ng runtime takes TtsLoadOptions")
+        TtsLoadOptions.required(options, self.name)
         if not is_espeak_data(Path(model)):
             raise LoadFailed(f"{model} is not an espeak-ng-data folder (it has no phontab)")
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         from runtimes.tts.espeak.lib import find_espeak
         from runtimes.tts.espeak.session import EspeakSession
 
@@ -62,4 +60,4 @@ class EspeakRuntime(Runtime):
         if Path(model).resolve() != install.data_dir.resolve():
             # Another data folder (e.g. the system's): use it with the library found.
             install = type(install)(install.library, Path(model), install.source)
-        return EspeakSession(install, options)
+        return EspeakSession(install, TtsLoadOptions.required(options, self.name))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.dispatch import RequestHandlers
 from runtimes.events import Error, Event
 from runtimes.requests import SynthesisRequest
 from runtimes.tts.espeak.lib import Espeak, EspeakInstall
@@ -34,11 +35,6 @@ class EspeakSession(Session):
             "voice": self.default_voice,
         }
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        if not isinstance(request, SynthesisRequest):
-            raise TypeError(f"the espeak-ng runtime cannot run a {type(request).__name__}")
-        return self._speak(request, cancel)
-
     def _speak(self, request: SynthesisRequest, cancel: CancelToken | None) -> Iterator[Event]:
         voice = request.voice or self.default_voice
         if not request.text.strip():
@@ -57,6 +53,8 @@ class EspeakSession(Session):
         self.engine.synth(request.text, lambda b: buffers.append(b) or bool(cancel and cancel.cancelled))
         pcm = np.frombuffer(b"".join(buffers), dtype=np.int16).astype(np.float32) / 32768.0
         yield from finish(chunk_events(pcm, self.engine.sample_rate, cancel), clock, voice, cancel)
+
+    handlers = RequestHandlers("the espeak-ng runtime", {SynthesisRequest: _speak})
 
     def close(self) -> None:
         engine, self.engine = getattr(self, "engine", None), None

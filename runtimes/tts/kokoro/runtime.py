@@ -6,9 +6,8 @@ Library downloads them (models.voice.tts_catalog)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from runtimes.base import Availability, Capability, Device, Runtime, Session
+from runtimes.base import Availability, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.registry import register_runtime
 from runtimes.tts.options import TtsLoadOptions, onnx_tts_devices
 
@@ -35,16 +34,15 @@ class KokoroRuntime(Runtime):
     def devices(self) -> list[Device]:
         return onnx_tts_devices()
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: LoadOptions) -> None:
         from runtimes.tts.voice_files import check_kokoro
 
-        if not isinstance(options, TtsLoadOptions):
-            raise TypeError("the Kokoro runtime takes TtsLoadOptions")
-        check_kokoro(Path(model), options.voices_file)
+        check_kokoro(Path(model), TtsLoadOptions.required(options, self.name).voices_file)
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         from runtimes.tts.kokoro.session import KokoroSession
         from runtimes.tts.voice_files import check_kokoro
 
-        self.validate(Path(model), options)
-        return KokoroSession(Path(model), check_kokoro(Path(model), options.voices_file), options)
+        tts = TtsLoadOptions.required(options, self.name)
+        self.validate(Path(model), tts)
+        return KokoroSession(Path(model), check_kokoro(Path(model), tts.voices_file), tts)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.dispatch import RequestHandlers
 from runtimes.errors import LoadFailed
 from runtimes.events import Error, Event
 from runtimes.requests import SynthesisRequest
@@ -52,11 +53,6 @@ class KokoroSession(Session):
                                      "voices": self.voices, "voice": self.default_voice,
                                      "providers": ort.get_providers()}
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        if not isinstance(request, SynthesisRequest):
-            raise TypeError(f"the Kokoro runtime cannot run a {type(request).__name__}")
-        return self._speak(request, cancel)
-
     def _speak(self, request: SynthesisRequest, cancel: CancelToken | None) -> Iterator[Event]:
         voice = request.voice or self.default_voice
         if voice not in self.voices:
@@ -73,6 +69,8 @@ class KokoroSession(Session):
             yield Error(f"Kokoro: {exc}", "input")
             return
         yield from finish(chunk_events(audio, rate, cancel), clock, voice, cancel)
+
+    handlers = RequestHandlers("the Kokoro runtime", {SynthesisRequest: _speak})
 
     def close(self) -> None:
         self.kokoro = None

@@ -5,9 +5,8 @@ A voice is ``<name>.onnx`` plus ``<name>.onnx.json`` (rhasspy/piper-voices)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from runtimes.base import Availability, Capability, Device, Runtime, Session
+from runtimes.base import Availability, Capability, Device, LoadOptions, Runtime, Session
 from runtimes.registry import register_runtime
 from runtimes.tts.options import TtsLoadOptions, onnx_tts_devices
 
@@ -33,16 +32,15 @@ class PiperRuntime(Runtime):
     def devices(self) -> list[Device]:
         return onnx_tts_devices()
 
-    def validate(self, model: Path, options: Any) -> None:
+    def validate(self, model: Path, options: LoadOptions) -> None:
         from runtimes.tts.voice_files import check_piper
 
-        if not isinstance(options, TtsLoadOptions):
-            raise TypeError("the Piper runtime takes TtsLoadOptions")
+        TtsLoadOptions.required(options, self.name)
         check_piper(Path(model))
 
-    def open_session(self, model: Path, options: Any) -> Session:
+    def open_session(self, model: Path, options: LoadOptions) -> Session:
         from runtimes.tts.piper.session import PiperSession
         from runtimes.tts.voice_files import check_piper
 
         self.validate(Path(model), options)
-        return PiperSession(Path(model), check_piper(Path(model)), options)
+        return PiperSession(Path(model), check_piper(Path(model)), TtsLoadOptions.required(options, self.name))

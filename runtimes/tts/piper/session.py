@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from runtimes.base import CancelToken, Session, SessionStats
+from runtimes.dispatch import RequestHandlers
 from runtimes.errors import LoadFailed
 from runtimes.events import Error, Event
 from runtimes.requests import SynthesisRequest
@@ -36,11 +37,6 @@ class PiperSession(Session):
                                      "espeak_voice": self.voice.config.espeak_voice,
                                      "speakers": list(self.speakers)}
 
-    def run(self, request: Any, cancel: CancelToken | None = None) -> Iterator[Event]:
-        if not isinstance(request, SynthesisRequest):
-            raise TypeError(f"the Piper runtime cannot run a {type(request).__name__}")
-        return self._speak(request, cancel)
-
     def _speak(self, request: SynthesisRequest, cancel: CancelToken | None) -> Iterator[Event]:
         from piper import SynthesisConfig
 
@@ -62,6 +58,8 @@ class PiperSession(Session):
                 yield from chunk_events(chunk.audio_float_array, chunk.sample_rate, cancel)
 
         yield from finish(events(), clock, speaker or "default", cancel)
+
+    handlers = RequestHandlers("the Piper runtime", {SynthesisRequest: _speak})
 
     def close(self) -> None:
         self.voice = None
