@@ -3,6 +3,7 @@ by three modules means they want a folder of their own (issue 18's bars)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -51,3 +52,41 @@ def test_the_checks_catch_a_flat_folder():
     flat = {"models": [f"demo_{i}" for i in range(16)]}
     assert crowded_folders(flat) == ["models: 16 modules"]
     assert prefix_groups(flat) == ["models: demo_* x16"]
+
+
+def page_reach_backs(root: Path) -> list[str]:
+    """Lines where a part of the Chat page reaches into the page object instead of its ChatSession."""
+    found = []
+    for path in sorted((root / "ui" / "chat").glob("*.py")):
+        if path.name == "page.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\bpage\.\w", line):
+                found.append(f"{path.name}:{number}: {line.strip()}")
+    return found
+
+
+def untyped_requests(root: Path) -> list[str]:
+    found = []
+    for path in sorted((root / "runtimes").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\brequest: Any\b|isinstance\(request\b", line):
+                found.append(f"{path.relative_to(root)}:{number}")
+    return found
+
+
+def test_chat_parts_do_not_reach_into_the_page():
+    assert page_reach_backs(REPO_ROOT) == []
+
+
+def test_runtime_requests_are_typed():
+    assert untyped_requests(REPO_ROOT) == []
+
+
+def test_the_greps_catch_a_reach_back_and_an_untyped_request(tmp_path):
+    (tmp_path / "ui" / "chat").mkdir(parents=True)
+    (tmp_path / "ui" / "chat" / "replies.py").write_text("x = self.page.transcript\n")
+    (tmp_path / "runtimes").mkdir()
+    (tmp_path / "runtimes" / "session.py").write_text("def run(self, request: Any):\n    pass\n")
+    assert page_reach_backs(tmp_path) == ["replies.py:1: x = self.page.transcript"]
+    assert untyped_requests(tmp_path) == ["runtimes/session.py:1"]
