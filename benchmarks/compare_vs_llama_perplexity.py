@@ -148,10 +148,10 @@ def main() -> int:
 
         os.environ["WORKBENCH_HOME"] = str(Path(tmp) / "home")  # nothing cached from earlier runs
         from app.cli.compare_cmd import read_text
-        from app.compare.runner import CompareRunner, CompareSpec
+        from app.compare.runner import CompareConfig, CompareRunner
 
         text, text_name = read_text(args.text)
-        spec = CompareSpec(reference, list(variants.values()), text, text_name, args.ctx, args.chunks, args.threads,
+        spec = CompareConfig(reference, list(variants.values()), text, text_name, args.ctx, args.chunks, args.threads,
                            flash_attn=args.flash_attn == "on", speed=False, max_parallel=args.parallel)
         t0 = time.perf_counter()
         records = CompareRunner(spec).run().records

@@ -14,7 +14,7 @@ from app.cli.format import mib
 from app.cli.load_args import add_load_args, add_sampling_args, load_options, sampling
 from app.cli.spec_args import add_spec_args
 from app.compare.arena.board import ArenaBoard, ArenaOutput
-from app.compare.arena.run import DEFAULT_SEED, ArenaError, ArenaFinished, ArenaSpec, read_prompts, run_arena
+from app.compare.arena.run import DEFAULT_SEED, ArenaConfig, ArenaError, ArenaFinished, read_prompts, run_arena
 from app.speculative.report import spec_summary
 from runtimes.base import CancelToken
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.parallel is not None and args.parallel < 1:
         raise ValueError("--parallel must be at least 1")
     prompts = [args.prompt] if args.prompt is not None else read_prompts(args.file)
-    spec = ArenaSpec(reference, models, prompts, sampling(args), load_options(args), args.chat, args.parallel)
+    spec = ArenaConfig(reference, models, prompts, sampling(args), load_options(args), args.chat, args.parallel)
     board = ArenaBoard([str(m) for m in spec.models], str(reference), prompts)
     cancel = CancelToken()
     try:

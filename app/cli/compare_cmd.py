@@ -15,7 +15,7 @@ from app.compare.kv.axis import KvAxisRunner
 from app.compare.kv.types import parse_kv_types
 from app.compare.results.export import render
 from app.compare.results.recommend import recommend
-from app.compare.runner import CompareRunner, CompareSpec, list_runs, load_run_records
+from app.compare.runner import CompareConfig, CompareRunner, list_runs, load_run_records
 from app.compare.variant_label import with_recipes
 from runtimes.base import CancelToken
 
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--speed-depth must be >= 0")
     text, text_name = read_text(args.text)
     # rpc-server serves one client at a time: with remote devices the variants run one by one.
-    spec = CompareSpec(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
+    spec = CompareConfig(reference, variants, text, text_name, args.ctx, args.chunks, args.threads,
                        args.flash_attn == "on", speed=not args.no_speed,
                        max_parallel=1 if args.rpc else args.parallel, remeasure=args.remeasure,
                        n_gpu_layers=args.n_gpu_layers, rpc=args.rpc, bench_depth=args.speed_depth)

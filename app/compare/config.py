@@ -1,4 +1,4 @@
-"""What a comparison measures (CompareSpec) and the small pieces the runner
+"""What a comparison measures (CompareConfig) and the small pieces the runner
 shares with its callers: the worker loader, the outcome, a combined cancel."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from runtimes.llama_cpp.options import LlamaLoadOptions
 
 
 @dataclass
-class CompareSpec:
+class CompareConfig:
     reference: Path
     variants: list[Path]
     text: bytes

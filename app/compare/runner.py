@@ -14,7 +14,7 @@ comparable whatever the schedule. A speed test holds the process-wide gate
 ever runs beside it.
 
 Records read back from an earlier run are marked ``cached`` and carry the time
-they were measured (``measured_at``); ``CompareSpec.remeasure`` measures every
+they were measured (``measured_at``); ``CompareConfig.remeasure`` measures every
 model again (the reference's log-probabilities, a pure function of file, text
 and settings, stay cached).
 """
@@ -32,7 +32,7 @@ from typing import Any
 
 from app.compare import model_eval
 from app.compare.compatibility import check_compatible
-from app.compare.config import AnyCancel, CompareOutcome, CompareSpec, default_loader
+from app.compare.config import AnyCancel, CompareConfig, CompareOutcome, default_loader
 from app.compare.reference_cache import ReferenceEntry, reference_key
 from app.compare.run_store import RunFiles, list_runs, load_run_records, load_token_kld, runs_dir, write_json
 from app.compare.schedule import (
@@ -46,7 +46,7 @@ from app.compare.solo import GATE, SoloGate
 from runtimes.base import CancelToken, Session
 from runtimes.llama_cpp.options import LlamaLoadOptions
 
-__all__ = ["CompareRunner", "CompareSpec", "CompareOutcome", "list_runs", "load_run_records", "load_token_kld",
+__all__ = ["CompareRunner", "CompareConfig", "CompareOutcome", "list_runs", "load_run_records", "load_token_kld",
            "reference_order", "runs_dir"]
 
 Progress = Callable[[float, int, str], Any]  # (done, total, label); done counts models, fractional
@@ -54,7 +54,7 @@ Loader = Callable[[Path, LlamaLoadOptions], Session]
 
 
 class CompareRunner:
-    def __init__(self, spec: CompareSpec, loader: Loader | None = None, root: Path | None = None,
+    def __init__(self, spec: CompareConfig, loader: Loader | None = None, root: Path | None = None,
                  budget: Callable[[], Budget] | None = None, gate: SoloGate | None = None) -> None:
         self.spec = spec
         self.gate = gate or GATE

@@ -17,7 +17,7 @@ from app.cli.compare_cmd import read_text
 from app.compare.compatibility import difference, read_signature
 from app.compare.kv.axis import KvAxisRunner
 from app.compare.kv.types import parse_kv_types
-from app.compare.runner import CompareRunner, CompareSpec, reference_order
+from app.compare.runner import CompareConfig, CompareRunner, reference_order
 from app.compare.variant_label import with_recipes
 from runtimes.base import CancelToken
 
@@ -41,7 +41,7 @@ def compare_job(request: CompareRequest):
         reference = request.reference or reference_order(request.files)
         variants = [f for f in request.files if f != reference]
         text, text_name = read_text(request.text_file)
-        spec = CompareSpec(reference, variants, text, text_name, request.n_ctx, request.n_chunks,
+        spec = CompareConfig(reference, variants, text, text_name, request.n_ctx, request.n_chunks,
                            remeasure=request.remeasure, bench_depth=request.speed_depth)
         runner = (KvAxisRunner(spec, parse_kv_types(request.kv_types))
                   if request.kv_types else CompareRunner(spec))

@@ -46,7 +46,7 @@ def arena_sampling(**overrides: Any) -> Sampling:
 
 
 @dataclass
-class ArenaSpec:
+class ArenaConfig:
     reference: Path
     models: list[Path]  # the variants (the reference is added first if missing; duplicates dropped)
     prompts: list[str]
@@ -134,7 +134,7 @@ def _default_loader(model: Path, options: LlamaLoadOptions, cancel: Any) -> Any:
     return get_runtime("llama.cpp").load(model, options, cancel)
 
 
-def run_arena(spec: ArenaSpec, cancel: Any = None, loader: Loader | None = None,
+def run_arena(spec: ArenaConfig, cancel: Any = None, loader: Loader | None = None,
               budget: Callable[[], Budget] | None = None) -> Iterator[ArenaEvent]:
     """Yield every model's events for every prompt; the reference starts first."""
     loader, budget = loader or _default_loader, budget or Budget.available
@@ -153,7 +153,7 @@ def run_arena(spec: ArenaSpec, cancel: Any = None, loader: Loader | None = None,
         pending = [d for d in pending if d.path not in wave]
 
 
-def _run_wave(spec: ArenaSpec, wave: list[Path], facts: dict[Path, dict[str, Any]], loader: Loader,
+def _run_wave(spec: ArenaConfig, wave: list[Path], facts: dict[Path, dict[str, Any]], loader: Loader,
               cancel: AnyCancel) -> Iterator[ArenaEvent]:
     events: queue.Queue = queue.Queue()
     options = replace(spec.options, n_threads=threads_per_worker(spec.options.n_threads, len(wave)))

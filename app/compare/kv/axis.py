@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.compare.config import CompareOutcome, CompareSpec, default_loader
+from app.compare.config import CompareConfig, CompareOutcome, default_loader
 from app.compare.kv.memory import kv_cache_bytes
 from app.compare.kv.types import DEFAULT, KvPair, current_backends, slow_path
 from app.compare.run_store import KV_AXIS_FILE, write_json
@@ -35,7 +35,7 @@ from runtimes.llama_cpp.options import LlamaLoadOptions
 
 
 class KvAxisRunner:
-    def __init__(self, spec: CompareSpec, pairs: list[KvPair], loader: Loader | None = None,
+    def __init__(self, spec: CompareConfig, pairs: list[KvPair], loader: Loader | None = None,
                  root: Path | None = None, backends: tuple[str, ...] | None = None, **runner_args: Any) -> None:
         self.spec, self.loader = spec, loader or default_loader
         self.pairs = [DEFAULT, *(p for p in pairs if p != DEFAULT)]

@@ -12,8 +12,8 @@ import pytest
 from app.cli.main import main
 from app.compare.arena.board import ArenaBoard, first_difference
 from app.compare.arena.run import (
+    ArenaConfig,
     ArenaFinished,
-    ArenaSpec,
     ArenaStarted,
     ArenaToken,
     arena_sampling,
@@ -32,7 +32,7 @@ OPTIONS = LlamaLoadOptions(n_ctx=256, n_threads=2)
 
 def _run(reference: Path, models: list[Path], prompts: list[str], budget: Budget = PLENTY, cancel=None,
          **sampling) -> tuple[ArenaBoard, list]:
-    spec = ArenaSpec(reference, models, prompts, arena_sampling(max_tokens=24, **sampling), OPTIONS,
+    spec = ArenaConfig(reference, models, prompts, arena_sampling(max_tokens=24, **sampling), OPTIONS,
                      max_parallel=3)
     board = ArenaBoard([str(m) for m in spec.models], str(reference), prompts)
     events = []
@@ -106,7 +106,7 @@ def test_models_that_do_not_fit_together_run_one_after_another(demo_ladder):
 
 
 def test_what_will_not_fit_is_refused_before_loading(demo_ladder):
-    spec = ArenaSpec(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["Hi"], options=OPTIONS)
+    spec = ArenaConfig(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["Hi"], options=OPTIONS)
 
     def loader(*_):
         raise AssertionError("nothing may be loaded")
@@ -123,7 +123,7 @@ def test_a_model_that_fails_to_load_shows_why_in_every_prompt(demo_ladder):
             raise WorkbenchError("the worker could not start")
         return _default_loader(model, options, cancel)
 
-    spec = ArenaSpec(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["a", "b"], arena_sampling(max_tokens=4), OPTIONS)
+    spec = ArenaConfig(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["a", "b"], arena_sampling(max_tokens=4), OPTIONS)
     board = ArenaBoard([str(m) for m in spec.models], str(demo_ladder["F32"]), spec.prompts)
     for event in run_arena(spec, loader=loader, budget=lambda: PLENTY):
         board.feed(event)
@@ -135,7 +135,7 @@ def test_a_model_that_fails_to_load_shows_why_in_every_prompt(demo_ladder):
 
 def test_cancel_stops_every_worker(demo_ladder):
     cancel = CancelToken()
-    spec = ArenaSpec(demo_ladder["F32"], [demo_ladder["Q4_K_M"]], ["Tell me", "More"],
+    spec = ArenaConfig(demo_ladder["F32"], [demo_ladder["Q4_K_M"]], ["Tell me", "More"],
                      arena_sampling(max_tokens=10_000), LlamaLoadOptions(n_ctx=2048, n_threads=2))
     finished = []
     for event in run_arena(spec, cancel, budget=lambda: PLENTY):
@@ -148,10 +148,10 @@ def test_cancel_stops_every_worker(demo_ladder):
 
 
 def test_spec_puts_the_reference_first_and_each_file_once(demo_ladder):
-    spec = ArenaSpec(demo_ladder["F32"], [demo_ladder["Q2_K"], demo_ladder["F32"], demo_ladder["Q2_K"]], ["x"])
+    spec = ArenaConfig(demo_ladder["F32"], [demo_ladder["Q2_K"], demo_ladder["F32"], demo_ladder["Q2_K"]], ["x"])
     assert spec.models == [demo_ladder["F32"], demo_ladder["Q2_K"]]
     with pytest.raises(WorkbenchError, match="at least one prompt"):
-        ArenaSpec(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["  "])
+        ArenaConfig(demo_ladder["F32"], [demo_ladder["Q2_K"]], ["  "])
 
 
 def test_prompt_sets(tmp_path):

@@ -73,12 +73,12 @@ def test_compare_runs_every_file_at_every_kv_type(demo_ladder, tmp_path, capsys)
 
 def test_reference_loads_once_and_a_rerun_resumes(demo_ladder, tmp_path):
     from app.cli.compare_cmd import read_text
-    from app.compare.config import CompareSpec
+    from app.compare.config import CompareConfig
     from app.compare.kv.axis import KvAxisRunner
 
     ref, q4 = demo_ladder["F32"], demo_ladder["Q4_K_M"]
     text, name = read_text(None)
-    spec = CompareSpec(ref, [q4], text, name, 64, 2, speed=False, max_parallel=1)
+    spec = CompareConfig(ref, [q4], text, name, 64, 2, speed=False, max_parallel=1)
     pairs = parse_kv_types("q4_0")
     first = KvAxisRunner(spec, pairs, root=tmp_path).run()
     as_variant = f"reference-as-variant/{ref.name}@q4_0"

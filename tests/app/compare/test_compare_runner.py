@@ -14,16 +14,16 @@ import pytest
 
 from app.cli.compare_cmd import read_text
 from app.compare.results.export import to_csv, to_json, to_markdown
-from app.compare.runner import CompareRunner, CompareSpec, list_runs
+from app.compare.runner import CompareConfig, CompareRunner, list_runs
 from app.errors import IncompatibleModels
 from runtimes.base import CancelToken
 
 CTX, CHUNKS = 128, 3
 
 
-def _spec(reference: Path, variants: list[Path], speed: bool = False, max_parallel: int = 1) -> CompareSpec:
+def _spec(reference: Path, variants: list[Path], speed: bool = False, max_parallel: int = 1) -> CompareConfig:
     text, name = read_text(None)
-    return CompareSpec(reference, variants, text, name, n_ctx=CTX, n_chunks=CHUNKS, n_threads=1, speed=speed,
+    return CompareConfig(reference, variants, text, name, n_ctx=CTX, n_chunks=CHUNKS, n_threads=1, speed=speed,
                        max_parallel=max_parallel)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.cli.compare_cmd import read_text
-from app.compare.runner import CompareRunner, CompareSpec, load_run_records, load_token_kld
+from app.compare.runner import CompareConfig, CompareRunner, load_run_records, load_token_kld
 from app.compare.schedule import Budget
 from app.errors import WillNotFit
 from runtimes.base import CancelToken
@@ -22,9 +22,9 @@ PLENTY = Budget(64 * 2**30)
 
 
 def _spec(reference: Path, variants: list[Path], speed: bool = False, max_parallel: int = 4,
-          threads: int = 1) -> CompareSpec:
+          threads: int = 1) -> CompareConfig:
     text, name = read_text(None)
-    return CompareSpec(reference, variants, text, name, n_ctx=CTX, n_chunks=CHUNKS, n_threads=threads, speed=speed,
+    return CompareConfig(reference, variants, text, name, n_ctx=CTX, n_chunks=CHUNKS, n_threads=threads, speed=speed,
                        max_parallel=max_parallel, bench_prompt=32, bench_gen=8, bench_reps=1)
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from app.cli.compare_cmd import read_text
-from app.compare.arena.run import ArenaSpec, arena_sampling, run_arena
-from app.compare.runner import CompareRunner, CompareSpec
+from app.compare.arena.run import ArenaConfig, arena_sampling, run_arena
+from app.compare.runner import CompareConfig, CompareRunner
 from app.compare.schedule import Budget
 from app.compare.solo import SoloGate
 from runtimes.base import CancelToken
@@ -28,9 +28,9 @@ CTX, CHUNKS = 128, 2
 PLENTY = Budget(64 * 2**30)
 
 
-def _spec(ladder: dict[str, Path], speed: bool, **extra) -> CompareSpec:
+def _spec(ladder: dict[str, Path], speed: bool, **extra) -> CompareConfig:
     text, name = read_text(None)
-    return CompareSpec(ladder["F32"], [ladder["Q8_0"], ladder["Q2_K"]], text, name, n_ctx=CTX, n_chunks=CHUNKS,
+    return CompareConfig(ladder["F32"], [ladder["Q8_0"], ladder["Q2_K"]], text, name, n_ctx=CTX, n_chunks=CHUNKS,
                        n_threads=2, speed=speed, bench_prompt=32, bench_gen=8, bench_reps=1, **extra)
 
 
@@ -93,7 +93,7 @@ def test_no_speed_test_overlaps_other_model_work(demo_ladder):
     log: list[tuple[str, str, float, float]] = []
     runner = CompareRunner(_spec(demo_ladder, speed=True, max_parallel=2), loader=IntervalLoader(log),
                            budget=lambda: PLENTY)
-    arena = ArenaSpec(demo_ladder["F32"], [demo_ladder["Q4_K_M"], demo_ladder["Q6_K"]], ["Once upon a time"] * 3,
+    arena = ArenaConfig(demo_ladder["F32"], [demo_ladder["Q4_K_M"], demo_ladder["Q6_K"]], ["Once upon a time"] * 3,
                       sampling=arena_sampling(max_tokens=24), options=LlamaLoadOptions(n_ctx=256, n_threads=1))
     arena_thread = threading.Thread(
         target=lambda: list(run_arena(arena, loader=IntervalLoader(log, arena=True), budget=lambda: PLENTY)))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.cli.compare_cmd import read_text
-from app.compare.runner import CompareRunner, CompareSpec
+from app.compare.runner import CompareConfig, CompareRunner
 from runtimes.llama_cpp.native_build import find_tool
 from tests.support.paths import REPO_ROOT
 
@@ -66,7 +66,7 @@ def test_compare_equals_llama_perplexity_on_gemma(gemma_model, tmp_path):
     base.unlink()  # ~270 MB: the 262k-token vocabulary
 
     text, name = read_text(TEXT)
-    spec = CompareSpec(gemma_model, [variant], text, name, CTX, CHUNKS, THREADS, speed=False, max_parallel=1)
+    spec = CompareConfig(gemma_model, [variant], text, name, CTX, CHUNKS, THREADS, speed=False, max_parallel=1)
     ref, ours = CompareRunner(spec, root=tmp_path / "runs").run().records
 
     assert f"{ref['ppl']:.4f}" == f"{theirs_ref['ppl']:.4f}"  # "Final estimate: PPL = %.4lf"

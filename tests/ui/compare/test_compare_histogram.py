@@ -10,7 +10,7 @@ import pytest
 
 from app.cli.compare_cmd import read_text
 from app.compare.run_store import load_run_records
-from app.compare.runner import CompareRunner, CompareSpec
+from app.compare.runner import CompareConfig, CompareRunner
 from ui.compare.page import ComparePage
 
 WAIT_MS = 60_000
@@ -20,7 +20,7 @@ FEEDS_OWN_SAMPLES = True
 @pytest.fixture
 def run(demo_ladder):
     text, name = read_text(None)
-    spec = CompareSpec(demo_ladder["F32"], [demo_ladder["Q8_0"], demo_ladder["Q2_K"]], text, name, n_ctx=128,
+    spec = CompareConfig(demo_ladder["F32"], [demo_ladder["Q8_0"], demo_ladder["Q2_K"]], text, name, n_ctx=128,
                        n_chunks=3, n_threads=1, speed=False)
     return CompareRunner(spec).run()
 

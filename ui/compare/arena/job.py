@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.compare.arena.run import ArenaSpec, arena_sampling, run_arena
+from app.compare.arena.run import ArenaConfig, arena_sampling, run_arena
 from app.compare.runner import reference_order
 from runtimes.base import CancelToken
 from runtimes.llama_cpp.options import LlamaLoadOptions
@@ -40,7 +40,7 @@ class ArenaRequest:
 def arena_job(request: ArenaRequest):
     def job(cancel: CancelToken) -> Iterator[Any]:
         reference = request.reference or reference_order(request.files)
-        spec = ArenaSpec(reference, list(request.files), request.prompts,
+        spec = ArenaConfig(reference, list(request.files), request.prompts,
                          arena_sampling(max_tokens=request.max_tokens, temperature=request.temperature,
                                         seed=request.seed),
                          LlamaLoadOptions(n_ctx=request.n_ctx, speculative=request.speculative), request.chat)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.compare.arena.board import ArenaBoard
-from app.compare.arena.run import DEFAULT_SEED, ArenaSpec, read_prompts
+from app.compare.arena.run import DEFAULT_SEED, ArenaConfig, read_prompts
 from app.compare.runner import reference_order
 from models.errors import WorkbenchError
 from ui.common.error_banner import ChatErrorBanner
@@ -214,7 +214,7 @@ class ArenaPanel(QWidget):
         total = len(self.board.models) * len(self.board.prompts)
         self.state.setText(f"Running · {done}/{total} outputs finished")
 
-    def _start_board(self, spec: ArenaSpec) -> None:
+    def _start_board(self, spec: ArenaConfig) -> None:
         models = [str(m) for m in spec.models]
         self.board = ArenaBoard(models, str(spec.reference), spec.prompts)
         self._clear_columns()
