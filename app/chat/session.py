@@ -15,7 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from app.chat.conversation import ChatConversation
-from app.chat.listeners import Listeners
+from models.listeners import Listeners
 
 if TYPE_CHECKING:
     from app.model_host import LoadedModel, ModelHost
@@ -77,7 +77,7 @@ class ChatSession:
     def show(self, conversation: ChatConversation) -> None:
         """Make ``conversation`` the current one (a saved chat reopened)."""
         self._conversation = conversation
-        self.on_changed.notify()
+        self.on_changed.emit()
 
     def start_new_conversation(self) -> ChatConversation:
         """An empty chat that keeps the current one's system prompt and sampling."""
@@ -91,13 +91,13 @@ class ChatSession:
             self._conversation.title = title
 
     def request_save(self) -> None:
-        self.on_save_requested.notify()
+        self.on_save_requested.emit()
 
     # --------------------------------------------------------------- loading
 
     def mark_ready(self) -> None:
         self.ready = True
-        self.on_changed.notify()
+        self.on_changed.emit()
 
     def load_started(self) -> None:
         self._set_load_state(LoadState.LOADING)
@@ -111,21 +111,21 @@ class ChatSession:
 
     def _set_load_state(self, state: LoadState) -> None:
         self.load_state = state
-        self.on_changed.notify()
+        self.on_changed.emit()
 
     # --------------------------------------------------------------- replies
 
     def reply_started(self) -> None:
         self.reply_state = ReplyState.STREAMING
-        self.on_reply_started.notify()
-        self.on_changed.notify()
+        self.on_reply_started.emit()
+        self.on_changed.emit()
 
     def request_stop(self) -> None:
         """Stop the reply (nothing happens when none runs); it ends later."""
         if self.generating:
             self.reply_state = ReplyState.STOPPING
-            self.on_stop_requested.notify()
-            self.on_changed.notify()
+            self.on_stop_requested.emit()
+            self.on_changed.emit()
 
     def when_idle(self, action: Callable[[], None]) -> None:
         """Run ``action`` now, or stop the reply and run it once the reply has ended."""
@@ -139,13 +139,13 @@ class ChatSession:
         """The reply is over: run what waited for it (unless the page is closing)."""
         self.reply_state = ReplyState.IDLE
         actions, self._after_reply = self._after_reply, []
-        self.on_changed.notify()
+        self.on_changed.emit()
         if not self.closing:
             for action in actions:
                 action()
 
     def report_model_died(self, message: str) -> None:
-        self.on_model_died.notify(message)
+        self.on_model_died.emit(message)
 
     def close(self) -> None:
         """The page is closing: stop the reply and drop what waited for it."""

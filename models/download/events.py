@@ -12,8 +12,6 @@ can tell a stale one.
 from __future__ import annotations
 
 import enum
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +21,6 @@ from models.download.jobs import JobProgress
 if TYPE_CHECKING:
     from models.download.manager import Download
 
-log = logging.getLogger(__name__)
 
 
 class DownloadState(enum.StrEnum):
@@ -75,23 +72,3 @@ class DownloadWaiting:
 
 
 DownloadEvent = DownloadAdded | DownloadStateChanged | DownloadProgressed | DownloadWaiting
-
-
-class Listeners:
-    """The callbacks subscribed to one manager's events."""
-
-    def __init__(self) -> None:
-        self._callbacks: list[Callable[[DownloadEvent], None]] = []
-
-    def connect(self, callback: Callable[[DownloadEvent], None]) -> None:
-        self._callbacks.append(callback)
-
-    def disconnect(self, callback: Callable[[DownloadEvent], None]) -> None:
-        self._callbacks.remove(callback)
-
-    def emit(self, event: DownloadEvent) -> None:
-        for callback in list(self._callbacks):
-            try:
-                callback(event)
-            except Exception:  # an observer's bug must not stop a download or the queue
-                log.exception("download observer %r failed on %r", callback, type(event).__name__)

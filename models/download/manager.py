@@ -31,13 +31,13 @@ from models.download.events import (
     DownloadState,
     DownloadStateChanged,
     DownloadWaiting,
-    Listeners,
 )
 from models.download.fetch import RetryPolicy
 from models.download.jobs import DownloadJob, JobDone, stream_job
 from models.download.journal import DownloadJournal
 from models.errors import DownloadCancelled
 from models.hub.client import HubClient
+from models.listeners import Listeners
 
 MAX_ACTIVE = 2
 WAIT_SLICE_S = 0.2  # wait() wakes this often, so Ctrl-C reaches a CLI's main thread
@@ -65,7 +65,7 @@ class DownloadManager:
     def __init__(self, journal: DownloadJournal | None = None, max_active: int = MAX_ACTIVE) -> None:
         self.journal = journal
         self.max_active = max_active
-        self.events = Listeners()
+        self.events = Listeners(isolate_errors=True)  # an observer's bug must not stop a download
         self._downloads: list[Download] = []  # oldest first: the order they start in
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)

@@ -186,10 +186,10 @@ class ChatPage(QWidget):
         self.generation.done.connect(replies.on_reply_done)
         self.generation.failed.connect(replies.on_reply_failed)
         self.generation.ended.connect(replies.on_generation_ended)
-        self.session.on_stop_requested.add(self.generation.stop)
-        self.session.on_reply_started.add(chats.cancel_open)
-        self.session.on_save_requested.add(chats.save)
-        self.session.on_model_died.add(setup.drop_dead_model)
+        self.session.on_stop_requested.connect(self.generation.stop)
+        self.session.on_reply_started.connect(chats.cancel_open)
+        self.session.on_save_requested.connect(chats.save)
+        self.session.on_model_died.connect(setup.drop_dead_model)
 
         self.conversation_list.new_requested.connect(self.new_chat)
         self.conversation_list.open_requested.connect(self.open_conversation)
@@ -197,7 +197,7 @@ class ChatPage(QWidget):
         self.conversation_list.delete_requested.connect(self.delete_conversation)
         self.disk.failed.connect(chats.on_disk_failed)
 
-        self.session.on_changed.add(self.update_state)
+        self.session.on_changed.connect(self.update_state)
         self.ctx.open_model_requested.connect(self.load_model)
         self.ctx.model_loaded.connect(self.update_state)
         self.ctx.model_unloaded.connect(self.update_state)

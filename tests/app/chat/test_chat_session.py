@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from app.chat.conversation import ChatConversation
-from app.chat.listeners import Listeners
 from app.chat.session import ChatSession, LoadState, ReplyState
+from models.listeners import Listeners
 from runtimes.requests import Sampling
 
 
@@ -22,7 +22,7 @@ class Recorder:
     def __init__(self, session: ChatSession) -> None:
         self.events: list[tuple] = []
         for name in ("on_changed", "on_reply_started", "on_stop_requested", "on_save_requested", "on_model_died"):
-            getattr(session, name).add(lambda *args, name=name: self.events.append((name, *args)))
+            getattr(session, name).connect(lambda *args, name=name: self.events.append((name, *args)))
 
     def names(self) -> list[str]:
         return [event[0] for event in self.events]
@@ -40,18 +40,18 @@ def session(host):
 
 def test_listeners_call_every_callback_in_order_with_the_arguments():
     listeners, heard = Listeners(), []
-    listeners.add(lambda *args: heard.append(("first", args)))
-    listeners.add(lambda *args: heard.append(("second", args)))
-    listeners.notify(1, "two")
+    listeners.connect(lambda *args: heard.append(("first", args)))
+    listeners.connect(lambda *args: heard.append(("second", args)))
+    listeners.emit(1, "two")
     assert heard == [("first", (1, "two")), ("second", (1, "two"))]
 
 
 def test_a_listener_added_while_notifying_hears_only_the_next_notify():
     listeners, heard = Listeners(), []
-    listeners.add(lambda: listeners.add(lambda: heard.append("late")))
-    listeners.notify()
+    listeners.connect(lambda: listeners.connect(lambda: heard.append("late")))
+    listeners.emit()
     assert heard == []
-    listeners.notify()
+    listeners.emit()
     assert heard == ["late"]
 
 
