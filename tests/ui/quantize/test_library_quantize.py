@@ -139,8 +139,9 @@ def test_cancel_after_the_first_progress_leaves_no_part_file(qtbot, page, models
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "1 of 5: Q8_0" in page.quantizer.label.text(), timeout=WAIT_MS)
     assert not page.local.quantize_button.isEnabled()  # one job at a time
-    page.quantizer.cancel_button.click()
-    qtbot.waitUntil(lambda: page.quantizer.state != "running", timeout=WAIT_MS)
+    # `made` comes once the job has finished and the buttons are set; the state changes a signal earlier.
+    with qtbot.waitSignal(page.quantizer.made, timeout=WAIT_MS):
+        page.quantizer.cancel_button.click()
     assert page.quantizer.state == "cancelled"
     assert page.quantizer.label.text().startswith("Cancelled after")
     assert not list(models.glob("*.part"))
