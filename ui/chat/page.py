@@ -152,7 +152,9 @@ class ChatPage(QWidget):
         self.load_options, self.system_prompt_box = self.side_panel.load_options, self.side_panel.system_prompt_box
         self.sampling_form, self.spec_panel = self.side_panel.sampling_form, self.side_panel.spec_panel
         self.prompt_format = self.side_panel.prompt_format
-        self.spec_panel.attach(self)  # before _connect: it adds the speedup to stats the page then stores
+        # Before _connect: it adds the speedup to stats the page then stores.
+        self.spec_panel.attach(self.session, self.ctx, self.generation, model_picker=self.model_picker,
+                               load_options=self.load_options, messages_view=self.messages_view)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)

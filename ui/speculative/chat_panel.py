@@ -6,7 +6,7 @@
 * the reply's speedup against a plain baseline for the same model, when one
   exists (app.speculative.baseline), stored with the reply's stats.
 
-``attach(page)`` connects to the page's public signals. It must run before
+``attach(...)`` connects to the Chat page's session, signals and widgets. It must run before
 the page connects its own slots (it is built with the side panel), so the
 speedup and spans are in the stats by the time the page stores them.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
@@ -24,6 +24,14 @@ from app.speculative import baseline as spec_baseline
 from runtimes.events import GenerationStats, Metrics, Token
 from ui.speculative.mode_chooser import SpecModeChooser
 from ui.speculative.shading import DraftShading
+
+if TYPE_CHECKING:
+    from app.chat.session import ChatSession
+    from ui.chat.generation import ChatGeneration
+    from ui.chat.widgets.transcript import ChatTranscript
+    from ui.model_picker.load_options import ModelLoadOptionsForm
+    from ui.model_picker.picker import ModelPicker
+    from ui.shell.context import AppContext
 
 
 def live_text(values: dict[str, float]) -> str:
@@ -47,7 +55,11 @@ class SpecChatPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         for widget in (self.chooser, self.shade_box, self.live_label, self.baseline_label):
             column.addWidget(widget)
-        self._page: Any = None
+        self._session: ChatSession | None = None
+        self._settings: Any = None
+        self._model_picker: ModelPicker | None = None
+        self._load_options: ModelLoadOptionsForm | None = None
+        self._messages_view: ChatTranscript | None = None
         self._loaded: Any = None
 
     def apply(self, options: Any, runtime: str | None) -> Any:
@@ -56,28 +68,29 @@ class SpecChatPanel(QWidget):
             return options
         return dataclasses.replace(options, speculative=self.chooser.options())
 
-    def attach(self, page: Any) -> None:
-        self._page = page
-        page.generation.event.connect(self._on_event)
-        page.generation.done.connect(self._on_done)
-        page.ctx.generation_started.connect(self._on_started)
-        page.ctx.model_loaded.connect(self._on_loaded)
-        page.ctx.model_unloaded.connect(lambda: self._on_loaded(None))
-        page.model_picker.model_combo.currentIndexChanged.connect(self._target_changed)
-        page.load_options.device_combo.currentIndexChanged.connect(self._devices_changed)
+    def attach(self, session: ChatSession, ctx: AppContext, generation: ChatGeneration, *,
+               model_picker: ModelPicker, load_options: ModelLoadOptionsForm, messages_view: ChatTranscript) -> None:
+        self._session, self._settings = session, ctx.settings
+        self._model_picker, self._load_options, self._messages_view = model_picker, load_options, messages_view
+        generation.event.connect(self._on_event)
+        generation.done.connect(self._on_done)
+        ctx.generation_started.connect(self._on_started)
+        ctx.model_loaded.connect(self._on_loaded)
+        ctx.model_unloaded.connect(lambda: self._on_loaded(None))
+        model_picker.model_combo.currentIndexChanged.connect(self._target_changed)
+        load_options.device_combo.currentIndexChanged.connect(self._devices_changed)
         # Reopened conversations: shade their saved spans once the widgets exist.
-        page.messages_view.widget().installEventFilter(self)
+        messages_view.widget().installEventFilter(self)
 
     # -- wiring ------------------------------------------------------------
 
     def _target_changed(self) -> None:
-        page = self._page
-        models = [page.model_picker.model_combo.itemData(i) for i in range(page.model_picker.model_combo.count())]
-        self.chooser.set_target(page.model_picker.current_path(), page.ctx.settings.models_dir,
-                                [Path(m) for m in models if m])
+        picker = self._model_picker
+        models = [picker.model_combo.itemData(i) for i in range(picker.model_combo.count())]
+        self.chooser.set_target(picker.current_path(), self._settings.models_dir, [Path(m) for m in models if m])
 
     def _devices_changed(self) -> None:
-        combo = self._page.load_options.device_combo
+        combo = self._load_options.device_combo
         devices = [combo.itemData(i) for i in range(combo.count())]
         if devices:
             self.chooser.set_devices([d for d in devices if d is not None])
@@ -89,7 +102,7 @@ class SpecChatPanel(QWidget):
         self._show_baseline()
 
     def _on_started(self) -> None:
-        widget = self._page.messages_view.last_message()
+        widget = self._messages_view.last_message()
         if widget is not None and widget.role == "assistant":
             self.shading.begin(widget)
 
@@ -134,10 +147,10 @@ class SpecChatPanel(QWidget):
         return False
 
     def _shade_saved(self) -> None:
-        page = self._page
-        if page is None or page.is_generating:
+        session = self._session
+        if session is None or session.generating:
             return
-        for widget, message in zip(page.messages_view.message_widgets(), page.conversation.messages, strict=False):
+        for widget, message in zip(self._messages_view.message_widgets(), session.conversation.messages, strict=False):
             spans = ((message.stats or {}).get("speculative") or {}).get("draft_spans")
             if widget.role == "assistant" and spans:
                 self.shading.attach(widget, spans)
