@@ -183,12 +183,9 @@ def main() -> int:
     else:
         @check("Vulkan build + devices")
         def _vulkan():
-            folder = native_build.ensure_built("vulkan", sdist_dir=Path(sdist) if sdist else None, jobs=jobs)
-            env = {**os.environ, "LLAMA_CPP_LIB_PATH": str(folder / "bin")}
-            out = subprocess.run([sys.executable, "-m", "app.cli.main", "runtimes"], env=env, capture_output=True,
-                                 text=True, timeout=120).stdout
-            found = [line.strip() for line in out.splitlines() if "vulkan" in line.lower()]
-            return bool(found), " / ".join(found)
+            import vulkan_check
+
+            return vulkan_check.run(model, Path(sdist) if sdist else None, jobs)
 
     print("\n| check | result | detail | s |\n|---|---|---|---|")
     for name, status, detail, seconds in ROWS:

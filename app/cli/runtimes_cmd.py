@@ -58,5 +58,6 @@ def run(args: argparse.Namespace) -> int:
             # A device the runtime knows but cannot use here says why (once, when the runtime already did).
             reason = "see above" if d["reason"] == r["reason"] else d["reason"]
             why = "" if d["available"] else f" - unavailable: {reason}"
-            print(f"  device {d['id']} ({d['kind']}): {d['description']}{why}")
+            memory = f", {d['memory_total'] / 2**20:.0f} MiB" if d["memory_total"] else ""
+            print(f"  device {d['id']} ({d['kind']}): {d['description']}{memory}{why}")
     return 0

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -67,6 +68,10 @@ BACKEND_CMAKE_OPTIONS = {
 # ggml's AMX kernels crash on some K-quant models (llama.cpp #20824, unfixed upstream); the
 # native build would enable them on Sapphire Rapids. Explicit -mno-* wins over -march=native.
 NO_AMX_FLAGS = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+# Extra CMake arguments for one machine's toolchain, e.g. newer Vulkan headers than the distribution's:
+#   WORKBENCH_CMAKE_ARGS="-DVulkan_INCLUDE_DIR=/opt/vulkan-headers/include"
+# They are part of the build key, so a build made with them lives in its own folder.
+EXTRA_CMAKE_ARGS_ENV = "WORKBENCH_CMAKE_ARGS"
 
 
 def default_cache() -> Path:
@@ -97,7 +102,7 @@ def cmake_options(backend: str) -> list[str]:
     options = [*BASE_CMAKE_OPTIONS, *BACKEND_CMAKE_OPTIONS[backend]]
     if _x86() and sys.platform.startswith("linux"):
         options += [f"-DCMAKE_C_FLAGS={NO_AMX_FLAGS}", f"-DCMAKE_CXX_FLAGS={NO_AMX_FLAGS}"]
-    return options
+    return options + shlex.split(os.environ.get(EXTRA_CMAKE_ARGS_ENV, ""))
 
 
 def build_key(backend: str) -> str:

@@ -72,6 +72,21 @@ def test_runtimes_lists_llama_cpp_with_cpu(capsys):
     assert any(d["kind"] == "cpu" for d in runtimes["llama.cpp"]["devices"])
 
 
+def test_runtimes_text_shows_each_device_memory(capsys, monkeypatch):
+    import app.cli.runtimes_cmd as runtimes_cmd
+
+    device = {"id": "vulkan0", "kind": "vulkan", "description": "llvmpipe", "memory_total": 2 * 2**30,
+              "available": True, "reason": ""}
+    unknown = {**device, "id": "cpu", "kind": "cpu", "description": "Xeon", "memory_total": None}
+    monkeypatch.setattr(runtimes_cmd, "describe", lambda: [
+        {"name": "llama.cpp", "available": True, "reason": "ok", "capabilities": [], "devices": [device, unknown]}])
+
+    assert main(["runtimes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "  device vulkan0 (vulkan): llvmpipe, 2048 MiB" in lines
+    assert "  device cpu (cpu): Xeon" in lines
+
+
 def test_demo_models_command(tmp_path, capsys):
     assert main(["demo-models", str(tmp_path), "--quants", "Q8_0"]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.gguf")) == ["workbench-tiny-F32.gguf", "workbench-tiny-Q8_0.gguf"]
