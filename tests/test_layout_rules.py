@@ -69,9 +69,11 @@ def page_reach_backs(root: Path) -> list[str]:
 
 def untyped_requests(root: Path) -> list[str]:
     found = []
-    for path in sorted((root / "runtimes").rglob("*.py")):
+    packages = [root / name for name in ("runtimes", "app", "ui") if (root / name).is_dir()]
+    paths = [path for package in packages for path in package.rglob("*.py")]
+    for path in sorted(paths):
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"\brequest: Any\b|isinstance\(request\b", line):
+            if re.search(r"\b(request|options): Any\b|isinstance\(request\b", line):
                 found.append(f"{path.relative_to(root)}:{number}")
     return found
 
@@ -80,7 +82,7 @@ def test_chat_parts_do_not_reach_into_the_page():
     assert page_reach_backs(REPO_ROOT) == []
 
 
-def test_runtime_requests_are_typed():
+def test_requests_and_load_options_are_typed():
     assert untyped_requests(REPO_ROOT) == []
 
 

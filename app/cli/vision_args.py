@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from runtimes.image_input import prepare_image
+from runtimes.llama_cpp.options import LlamaLoadOptions
 from runtimes.llama_cpp.vision.handlers import AUTO, HANDLERS
 from runtimes.requests import Image
 
@@ -25,7 +26,7 @@ def add_vision_args(parser: argparse.ArgumentParser) -> None:
                        help="prompt format around the images (default: picked from the GGUF metadata)")
 
 
-def vision_options(args: argparse.Namespace, options: Any) -> Any:
+def vision_options(args: argparse.Namespace, options: LlamaLoadOptions) -> LlamaLoadOptions:
     """``options`` with the mmproj and handler the flags ask for."""
     mmproj = args.mmproj
     if mmproj is None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from runtimes.base import LoadOptions
 from runtimes.llama_cpp.vision.handlers import AUTO, HANDLERS
 from ui.shell.workers import GeneratorWorker, start_worker
 
@@ -74,7 +74,7 @@ class VisionPicker(QWidget):
     def handler(self) -> str:
         return self.handler_combo.currentData()
 
-    def apply(self, options: Any) -> Any:
+    def apply(self, options: LoadOptions | None) -> LoadOptions | None:
         """``options`` with these choices (runtimes without vision options are left as they are)."""
         if options is None or not hasattr(options, "mmproj"):
             return options

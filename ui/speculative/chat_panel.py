@@ -21,6 +21,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from app.speculative import baseline as spec_baseline
+from runtimes.base import LoadOptions
 from runtimes.events import GenerationStats, Metrics, Token
 from ui.speculative.mode_chooser import SpecModeChooser
 from ui.speculative.shading import DraftShading
@@ -62,7 +63,7 @@ class SpecChatPanel(QWidget):
         self._messages_view: ChatTranscript | None = None
         self._loaded: Any = None
 
-    def apply(self, options: Any, runtime: str | None) -> Any:
+    def apply(self, options: LoadOptions, runtime: str | None) -> LoadOptions:
         """The load options with this box's choice (llama.cpp only)."""
         if runtime != "llama.cpp" or not hasattr(options, "speculative"):
             return options

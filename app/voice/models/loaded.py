@@ -17,7 +17,7 @@ from typing import Any
 from app.voice.stages import ChatModel, SpeechToText, Voice
 from app.voice.timeline import StageClock
 from models.errors import WorkbenchError
-from runtimes.base import CancelToken, Session
+from runtimes.base import CancelToken, LoadOptions, Session
 from runtimes.memory import process_rss
 from runtimes.registry import get_runtime
 
@@ -30,7 +30,7 @@ STAGE_NAMES = {"vad": "voice activity detection", "stt": "speech to text", "llm"
 class ModelChoice:
     runtime: str
     path: Path
-    options: Any = None
+    options: LoadOptions | None = None
     label: str = ""
 
     @property
