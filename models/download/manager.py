@@ -175,7 +175,7 @@ class DownloadManager:
         """Start queued downloads, oldest first, while slots are free (lock held)."""
         if self._closed:
             return
-        active = sum(d.state is DownloadState.DOWNLOADING for d in self._downloads)
+        active = self.active
         for download in self._downloads:
             if download.state is not DownloadState.QUEUED:
                 continue
